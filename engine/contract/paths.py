@@ -1,0 +1,39 @@
+"""Where Quillora keeps things: the data folder, runs, the demo model cache.
+
+The data folder follows platform conventions (platformdirs) and can be moved: the
+QUILLORA_DATA_DIR environment variable or the GUI's setting overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "Quillora"
+DATA_DIR_ENV = "QUILLORA_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The root of everything Quillora writes (runs, caches, settings)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def runs_dir(root: Path | None = None) -> Path:
+    return (root or data_dir()) / "runs"
+
+
+def demo_model_dir(root: Path | None = None) -> Path:
+    return (root or data_dir()) / "cache" / "demo-model"
+
+
+def assets_dir() -> Path:
+    """Bundled assets: beside the packages in a checkout, inside the bundle when frozen."""
+    frozen_root = os.environ.get("QUILLORA_ASSETS")
+    if frozen_root:
+        return Path(frozen_root)
+    return Path(__file__).resolve().parents[2] / "assets"

@@ -1,0 +1,1 @@
+"""Reading the user's writing into examples (heavy side: runs inside the engine only)."""
