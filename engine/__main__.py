@@ -54,7 +54,7 @@ def _claim_stdout() -> TextIO:
     events_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return open(events_fd, "w", encoding="utf-8", buffering=1, closefd=True)  # noqa: SIM115
+    return open(events_fd, "w", encoding="utf-8", buffering=1, closefd=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

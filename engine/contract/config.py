@@ -169,14 +169,17 @@ class TrainingSettings:
         metadata=_help("Stop after this many steps (0 means decide from the number of epochs)."),
     )
     learning_rate: float = field(
-        default=2e-4, metadata=_help("How big each learning step is. Too high can make it unstable.")
+        default=2e-4,
+        metadata=_help("How big each learning step is. Too high can make it unstable."),
     )
     warmup_fraction: float = field(
-        default=0.05, metadata=_help("The share of steps spent slowly ramping up the learning rate.")
+        default=0.05,
+        metadata=_help("The share of steps spent slowly ramping up the learning rate."),
     )
     weight_decay: float = field(default=0.0, metadata=_help("Pull on the adapter toward zero."))
     max_grad_norm: float = field(
-        default=1.0, metadata=_help("Clips unusually large updates so one bad batch cannot derail it.")
+        default=1.0,
+        metadata=_help("Clips unusually large updates so one bad batch cannot derail it."),
     )
     sequence_length: int = field(
         default=1024,
@@ -192,13 +195,17 @@ class TrainingSettings:
     )
     gradient_checkpointing: bool = field(
         default=True,
-        metadata=_help("Recompute parts of the model instead of storing them: saves memory, costs time."),
+        metadata=_help(
+            "Recompute parts of the model instead of storing them: saves memory, costs time."
+        ),
     )
     eval_every: int = field(
-        default=0, metadata=_help("Check the kept-aside examples every this many steps (0: automatic).")
+        default=0,
+        metadata=_help("Check the kept-aside examples every this many steps (0: automatic)."),
     )
     checkpoint_every: int = field(
-        default=0, metadata=_help("Save a resumable checkpoint every this many steps (0: automatic).")
+        default=0,
+        metadata=_help("Save a resumable checkpoint every this many steps (0: automatic)."),
     )
     early_stopping_patience: int = field(
         default=3,
@@ -207,17 +214,27 @@ class TrainingSettings:
             "in a row (0 turns it off)."
         ),
     )
-    seed: int = field(default=42, metadata=_help("Makes the run repeatable: same seed, same result."))
+    seed: int = field(
+        default=42, metadata=_help("Makes the run repeatable: same seed, same result.")
+    )
 
     def __post_init__(self) -> None:
         _require(0 < self.epochs <= 100, "The number of epochs must be between 0 and 100.")
         _require(self.max_steps >= 0, "The step limit cannot be negative.")
-        _require(0 < self.learning_rate <= 1e-2, "The learning rate must be above 0 and at most 0.01.")
+        _require(
+            0 < self.learning_rate <= 1e-2, "The learning rate must be above 0 and at most 0.01."
+        )
         _require(0.0 <= self.warmup_fraction <= 0.5, "Warm-up must be between 0% and 50% of steps.")
-        _require(64 <= self.sequence_length <= 32768, "Row length must be between 64 and 32,768 tokens.")
+        _require(
+            64 <= self.sequence_length <= 32768, "Row length must be between 64 and 32,768 tokens."
+        )
         _require(1 <= self.micro_batch_size <= 256, "Micro-batch size must be between 1 and 256.")
-        _require(1 <= self.gradient_accumulation <= 1024, "Accumulation must be between 1 and 1,024.")
-        _require(self.eval_every >= 0 and self.checkpoint_every >= 0, "Intervals cannot be negative.")
+        _require(
+            1 <= self.gradient_accumulation <= 1024, "Accumulation must be between 1 and 1,024."
+        )
+        _require(
+            self.eval_every >= 0 and self.checkpoint_every >= 0, "Intervals cannot be negative."
+        )
         _require(self.early_stopping_patience >= 0, "Patience cannot be negative.")
         _require(self.max_grad_norm > 0, "Gradient clipping must be above 0.")
 
