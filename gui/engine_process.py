@@ -15,6 +15,7 @@ Two ways to read the child's stdout:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -246,10 +247,8 @@ class EngineProcess(QThread):
 
 def terminate_process(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM on POSIX (TerminateProcess on Windows); a process already gone is fine."""
-    try:
+    with contextlib.suppress(OSError):
         proc.terminate()
-    except OSError:
-        pass
 
 
 def kill_process(proc: subprocess.Popen[bytes]) -> None:
@@ -260,10 +259,8 @@ def kill_process(proc: subprocess.Popen[bytes]) -> None:
         else:
             proc.kill()
     except (OSError, ProcessLookupError):
-        try:
+        with contextlib.suppress(OSError):
             proc.kill()
-        except OSError:
-            pass
 
 
 def read_tail(path: Path | None, max_chars: int = 4000) -> str:
