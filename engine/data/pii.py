@@ -1,0 +1,396 @@
+"""Finding and redacting personal data in the user's writing (standard library only).
+
+`scan(text)` returns every finding as a `Finding` (kind, character span, matched value);
+`redact(text, kinds)` replaces the findings of the chosen kinds by typed placeholders such as
+[EMAIL] and counts them per kind, so the data manifest can record how many were redacted
+without ever holding the values.
+
+Each detector is a regular expression that proposes candidates and a check that rejects the
+look-alikes marketing text is full of: card numbers must pass the Luhn checksum, IBANs the
+mod-97 check, IPs must have valid octets and not follow the word "version", phone numbers must
+have a phone-like shape and not sit next to words such as "order" or "invoice". Where two
+findings overlap, the more specific kind wins (email > url_token > iban > card > ip > phone >
+address > name). Precision and recall on the labelled set: `bench/pii_eval.py`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from engine.contract.config import PII_KINDS
+from engine.contract.pii_kinds import PLACEHOLDERS
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of personal data: its kind and where it sits in the text."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+# --- email -----------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,24}(?![\w-])"
+)
+
+
+def _emails(text: str) -> Iterator[Finding]:
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        yield Finding("email", m.start(), m.end(), m.group())
+
+
+# --- URLs carrying tokens --------------------------------------------------------------------
+
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]+", re.IGNORECASE)
+_SECRET_PARAMS = frozenset(
+    """token access_token accesstoken refresh_token id_token auth auth_token authtoken key
+    api_key apikey api-key sig signature password passwd pwd pass secret client_secret
+    session sessionid session_id sid otp jwt code x-amz-signature x-amz-credential
+    x-amz-security-token private_token reset_token invite_token magic""".split()
+)
+_PARAM = re.compile(r"[?&#;]([^=&#\s]+)=([^&#\s]*)")
+_SEGMENT = re.compile(r"[A-Za-z0-9_\-~.%]+")
+
+
+def _random_looking(value: str) -> bool:
+    """Long strings mixing letters and digits many times over: keys, hashes, UUIDs."""
+    if len(value) < 16 or not _SEGMENT.fullmatch(value):
+        return False
+    kinds = ["d" if c.isdigit() else "a" if c.isalpha() else "-" for c in value if c.isalnum()]
+    switches = sum(1 for a, b in zip(kinds, kinds[1:]) if a != b)
+    return switches >= 4
+
+
+def _url_carries_token(url: str) -> bool:
+    scheme_end = url.find("://")
+    rest = url[scheme_end + 3 :] if scheme_end >= 0 else url
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority and ":" in authority.split("@")[0]:
+        return True  # user:password@host
+    for name, value in _PARAM.findall(url):
+        if name.lower() in _SECRET_PARAMS and value:
+            return True
+        if _random_looking(value):
+            return True
+    path = rest[len(authority) :].split("?")[0].split("#")[0]
+    return any(_random_looking(segment) for segment in path.split("/"))
+
+
+def _url_tokens(text: str) -> Iterator[Finding]:
+    if "://" not in text and "www." not in text.lower():
+        return
+    for m in _URL.finditer(text):
+        url = m.group().rstrip(".,;:!?)]}")
+        if _url_carries_token(url):
+            yield Finding("url_token", m.start(), m.start() + len(url), url)
+
+
+# --- IBAN --------------------------------------------------------------------------------------
+
+_IBAN = re.compile(
+    r"(?<![\w-])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)"
+    r"(?![\w-])"
+)
+
+
+def _iban_valid(raw: str) -> bool:
+    compact = raw.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    return int(digits) % 97 == 1
+
+
+def _ibans(text: str) -> Iterator[Finding]:
+    for m in _IBAN.finditer(text):
+        if _iban_valid(m.group()):
+            yield Finding("iban", m.start(), m.end(), m.group())
+
+
+# --- payment cards -----------------------------------------------------------------------------
+
+_CARD = re.compile(r"(?<![\w.,+/-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d)")
+_CARD_GROUPS = re.compile(
+    r"\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}(?:\1\d{1,4})?|\d{4}([ -])\d{6}\2\d{4,5}"
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _cards(text: str) -> Iterator[Finding]:
+    for m in _CARD.finditer(text):
+        raw = m.group()
+        digits = raw.replace(" ", "").replace("-", "")
+        if (
+            13 <= len(digits) <= 19
+            and digits[0] in "23456"
+            and _CARD_GROUPS.fullmatch(raw)
+            and _luhn(digits)
+        ):
+            yield Finding("card", m.start(), m.end(), raw)
+
+
+# --- IP addresses ------------------------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:])"
+)
+_VERSION_BEFORE = re.compile(
+    r"(?:\bv|\bver\.?|version|release|build|firmware|update|upgrade|patch|sdk|api|ios|android"
+    r"|macos|windows)\s*(?:no\.?|number|:)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _ips(text: str) -> Iterator[Finding]:
+    if "." in text:
+        for m in _IPV4.finditer(text):
+            if _VERSION_BEFORE.search(text[max(0, m.start() - 24) : m.start()]):
+                continue
+            yield Finding("ip", m.start(), m.end(), m.group())
+    if "::" in text or text.count(":") >= 3:
+        for m in _IPV6.finditer(text):
+            raw = m.group()
+            if sum(c.isalnum() for c in raw) < 3 and raw != "::1":
+                continue
+            try:
+                ipaddress.IPv6Address(raw)
+            except ValueError:
+                continue
+            yield Finding("ip", m.start(), m.end(), raw)
+
+
+# --- phone numbers ---------------------------------------------------------------------------
+
+_PHONE = re.compile(
+    r"(?<![\w@$€£¥+/.,#-])"
+    r"(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?"
+    r"(?:\(\d{1,5}\)[ .-]?)?"
+    r"\d{1,6}(?:(?:[ .-]|/ ?)\d{1,6}){0,5}"
+    r"(?![\w@%$€£]|[.,:/-]\d)"
+)
+_PHONE_CONTEXT = re.compile(
+    r"(?:\b(?:tel|telephone|phone|ph|call|calling|mobile|mob|cell|fax|whatsapp|text|sms|ring|"
+    r"reach|dial|contact|landline|direct|hotline|helpline|number)\b|☎|📞)[^\d\n]{0,16}$",
+    re.IGNORECASE,
+)
+_NOT_PHONE_CONTEXT = re.compile(
+    r"(?:\b(?:order|invoice|inv|ref|reference|ticket|case|tracking|sku|isbn|po|item|part|serial|"
+    r"model|account|acct|id|customer|booking|confirmation|receipt|transaction|batch|lot|"
+    r"version|v|zip|postcode|postal|code|price|cost|total|usd|eur|gbp)\b|[#№$€£¥])"
+    r"[^\w\n]{0,4}(?:no\.?|number|num|nr\.?)?[^\w\n]{0,3}$",
+    re.IGNORECASE,
+)
+_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2})")
+_NOT_PHONE_AFTER = re.compile(
+    r"\s*(?:%|percent|usd|eur|gbp|dollars|euros|pounds|units|pcs|items"
+    r"|kg|km|mi|sq|ft|m²|words|followers|views|clicks|users)\b",
+    re.I,
+)
+
+
+def _phone_shape_ok(raw: str, has_context: bool) -> bool:
+    digits = sum(c.isdigit() for c in raw)
+    if not 7 <= digits <= 15:
+        return False
+    if _DATE_LIKE.fullmatch(raw):
+        return False
+    international = raw.startswith("+") or (raw.startswith("00") and digits >= 10)
+    groups = re.findall(r"\d+", raw)
+    if international:
+        return digits >= 8
+    if has_context:
+        return True
+    if "(" in raw:
+        return digits >= 9
+    if len(groups) == 1:
+        return raw.startswith("0") and 10 <= digits <= 11
+    separators = set(re.findall(r"[ .\-/]+", raw))
+    sizes = [len(g) for g in groups]
+    if sizes in ([3, 3, 4], [1, 3, 3, 4]) and len(separators) <= 2:
+        return sizes[0] != 1 or groups[0] == "1"
+    if raw.startswith("0") and "." not in raw and 9 <= digits <= 12 and len(groups) <= 4:
+        return all(len(g) >= 2 for g in groups) and len(groups[0]) >= 3
+    return False
+
+
+def _phones(text: str) -> Iterator[Finding]:
+    for m in _PHONE.finditer(text):
+        start, raw = m.start(), m.group()
+        if len(raw) < 7 or sum(c.isdigit() for c in raw) < 7:
+            continue
+        before = text[max(0, start - 30) : start]
+        if _NOT_PHONE_CONTEXT.search(before) or _NOT_PHONE_AFTER.match(text, m.end()):
+            continue
+        has_context = bool(_PHONE_CONTEXT.search(before))
+        # A greedy match can swallow a trailing number ("555-123-4567 2 times"): drop trailing
+        # groups until the rest looks like a phone number.
+        while raw:
+            if _phone_shape_ok(raw, has_context):
+                yield Finding("phone", start, start + len(raw), raw)
+                break
+            cut = max(raw.rfind(" "), raw.rfind("-"), raw.rfind("."), raw.rfind("/"))
+            if cut <= 0:
+                break
+            raw = raw[:cut].rstrip(" .-/")
+
+
+# --- street addresses ------------------------------------------------------------------------
+
+_STREET_SUFFIX = (
+    r"Street|St|Avenue|Ave|Av|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|"
+    r"Terrace|Terr|Close|Crescent|Cres|Square|Sq|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Trl|"
+    r"Row|Mews|Gardens|Grove|Hill|Walk|Alley|Plaza|Quay|Wharf|Embankment|Broadway"
+)
+_UNIT = r"(?:,?\s(?:Suite|Ste|Apt|Apartment|Unit|Floor|Fl|Flat|Room|Rm)\.?\s?#?\w{1,5})?"
+_ADDRESS_EN = re.compile(
+    rf"(?<![\w$€£.,-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s"
+    rf"(?:(?:[NSEW]|North|South|East|West)\.?\s)?"
+    rf"(?:(?:[A-Z][a-z'’]+|[A-Z]\.|\d{{1,3}}(?:st|nd|rd|th))\s){{1,4}}"
+    rf"(?:{_STREET_SUFFIX})\b\.?"
+    rf"(?:\s(?:[NSEW]{{1,2}}|North|South|East|West)\b)?"
+    rf"{_UNIT}"
+)
+_ADDRESS_EU = re.compile(
+    r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|allee|platz|damm|ring)|"
+    r"(?:Rue|Avenue|Boulevard|Via|Calle|Plaza|Carrer)\s(?:(?:de|del|la|le|des|du|di)\s)?"
+    r"[A-ZÀ-Ý][\w'’-]+)\s\d{1,4}[a-z]?\b"
+)
+_ADDRESS_EU_HINT = re.compile(
+    r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|damm|ring|Rue|Avenue|Boulevard|Via|Calle|"
+    r"Plaza|Carrer)\s"
+)
+_PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box)\s\d{1,6}\b", re.IGNORECASE)
+
+
+def _addresses(text: str) -> Iterator[Finding]:
+    matches = list(_ADDRESS_EN.finditer(text))
+    if _ADDRESS_EU_HINT.search(text):
+        matches += _ADDRESS_EU.finditer(text)
+    if "box" in text.lower():
+        matches += _PO_BOX.finditer(text)
+    for m in matches:
+        raw = m.group()
+        if raw.endswith(".") and not re.search(r"\b(?:St|Ave|Rd|Ln|Blvd|Dr|Ct|Pl|Sq)\.$", raw):
+            raw = raw[:-1]
+        yield Finding("address", m.start(), m.start() + len(raw), raw)
+
+
+# --- person names (heuristic) ------------------------------------------------------------------
+
+_NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+_NOT_NAMES = frozenset(
+    """All Team Everyone Everybody There Folks Friends Guys Sir Madam Customer Customers Client
+    Clients Colleagues Partners Reader Readers Subscriber Subscribers Member Members Valued Hiring
+    Manager Support Sales Marketing Again The Our Your This That Thanks Thank Regards Best Cheers
+    Morning Afternoon Evening Happy Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    Admin Board Hello Hi Dear Hey Kind Warm Warmest Many Sincerely Yours Mr Mrs Ms Dr Prof""".split()
+)
+_NAME_TITLED = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s((?:{_NAME_WORD}\s?){{1,3}})"
+)
+_NAME_GREETING = re.compile(
+    rf"\b(?:Dear|Hi|Hello|Hey|Thanks|Thank you),?\s((?:{_NAME_WORD}\s?){{1,3}})"
+)
+_NAME_SIGNOFF = re.compile(
+    rf"\b(?:Regards|Best|Cheers|Thanks|Sincerely|Best wishes|Kind regards|Warm regards|Yours)"
+    rf"\s*,\s*\n?\s*((?:{_NAME_WORD}\s?){{1,3}})"
+)
+
+
+def _names(text: str) -> Iterator[Finding]:
+    for pattern in (_NAME_TITLED, _NAME_GREETING, _NAME_SIGNOFF):
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            while words and words[-1] in _NOT_NAMES:
+                words.pop()
+            if not words or words[0] in _NOT_NAMES:
+                continue
+            value = " ".join(words)
+            start = m.start(1)
+            if text[start : start + len(value)] != value:
+                value = words[0]
+            yield Finding("name", start, start + len(value), value)
+
+
+# --- putting it together -----------------------------------------------------------------------
+
+# Order is priority: where findings overlap, the earlier kind wins.
+_DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
+    "email": _emails,
+    "url_token": _url_tokens,
+    "iban": _ibans,
+    "card": _cards,
+    "ip": _ips,
+    "phone": _phones,
+    "address": _addresses,
+    "name": _names,
+}
+_DIGIT_KINDS = frozenset({"iban", "card", "phone", "address"})
+_HAS_DIGIT = re.compile(r"\d")
+assert set(_DETECTORS) == set(PII_KINDS)
+
+
+def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
+    if kinds is None:
+        return list(_DETECTORS)
+    chosen = set(kinds)
+    unknown = chosen - set(_DETECTORS)
+    if unknown:
+        raise ValueError(f"Unknown kind of personal data: {', '.join(sorted(unknown))}.")
+    return [kind for kind in _DETECTORS if kind in chosen]
+
+
+def scan(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
+    """All personal data of the given kinds (all kinds when None), non-overlapping, in order."""
+    # Every detector runs even when only some kinds are asked for, so that overlaps resolve
+    # the same way: redacting phones alone must not eat the digits of a card or an email.
+    wanted = set(_check_kinds(kinds))
+    has_digit = _HAS_DIGIT.search(text) is not None
+    taken: list[Finding] = []
+    for kind in _DETECTORS:
+        if kind in _DIGIT_KINDS and not has_digit:
+            continue
+        for finding in _DETECTORS[kind](text):
+            if finding.end <= finding.start:
+                continue
+            if any(finding.start < t.end and t.start < finding.end for t in taken):
+                continue
+            taken.append(finding)
+    return sorted((f for f in taken if f.kind in wanted), key=lambda f: f.start)
+
+
+def redact(text: str, kinds: Iterable[str]) -> tuple[str, Counter[str]]:
+    """`text` with each finding of `kinds` replaced by its placeholder, and counts per kind."""
+    counts: Counter[str] = Counter()
+    pieces: list[str] = []
+    last = 0
+    for finding in scan(text, kinds):
+        pieces.append(text[last : finding.start])
+        pieces.append(PLACEHOLDERS[finding.kind])
+        counts[finding.kind] += 1
+        last = finding.end
+    pieces.append(text[last:])
+    return "".join(pieces), counts
