@@ -16,6 +16,7 @@ address > name). Precision and recall on the labelled set: `bench/pii_eval.py`.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -54,10 +55,42 @@ def _emails(text: str) -> Iterator[Finding]:
 
 _URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]+", re.IGNORECASE)
 _SECRET_PARAMS = frozenset(
-    """token access_token accesstoken refresh_token id_token auth auth_token authtoken key
-    api_key apikey api-key sig signature password passwd pwd pass secret client_secret
-    session sessionid session_id sid otp jwt code x-amz-signature x-amz-credential
-    x-amz-security-token private_token reset_token invite_token magic""".split()
+    [
+        "token",
+        "access_token",
+        "accesstoken",
+        "refresh_token",
+        "id_token",
+        "auth",
+        "auth_token",
+        "authtoken",
+        "key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "sig",
+        "signature",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "client_secret",
+        "session",
+        "sessionid",
+        "session_id",
+        "sid",
+        "otp",
+        "jwt",
+        "code",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "private_token",
+        "reset_token",
+        "invite_token",
+        "magic",
+    ]
 )
 _PARAM = re.compile(r"[?&#;]([^=&#\s]+)=([^&#\s]*)")
 _SEGMENT = re.compile(r"[A-Za-z0-9_\-~.%]+")
@@ -68,7 +101,7 @@ def _random_looking(value: str) -> bool:
     if len(value) < 16 or not _SEGMENT.fullmatch(value):
         return False
     kinds = ["d" if c.isdigit() else "a" if c.isalpha() else "-" for c in value if c.isalnum()]
-    switches = sum(1 for a, b in zip(kinds, kinds[1:]) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(kinds) if a != b)
     return switches >= 4
 
 
@@ -302,11 +335,75 @@ def _addresses(text: str) -> Iterator[Finding]:
 
 _NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
 _NOT_NAMES = frozenset(
-    """All Team Everyone Everybody There Folks Friends Guys Sir Madam Customer Customers Client
-    Clients Colleagues Partners Reader Readers Subscriber Subscribers Member Members Valued Hiring
-    Manager Support Sales Marketing Again The Our Your This That Thanks Thank Regards Best Cheers
-    Morning Afternoon Evening Happy Monday Tuesday Wednesday Thursday Friday Saturday Sunday
-    Admin Board Hello Hi Dear Hey Kind Warm Warmest Many Sincerely Yours Mr Mrs Ms Dr Prof""".split()
+    [
+        "All",
+        "Team",
+        "Everyone",
+        "Everybody",
+        "There",
+        "Folks",
+        "Friends",
+        "Guys",
+        "Sir",
+        "Madam",
+        "Customer",
+        "Customers",
+        "Client",
+        "Clients",
+        "Colleagues",
+        "Partners",
+        "Reader",
+        "Readers",
+        "Subscriber",
+        "Subscribers",
+        "Member",
+        "Members",
+        "Valued",
+        "Hiring",
+        "Manager",
+        "Support",
+        "Sales",
+        "Marketing",
+        "Again",
+        "The",
+        "Our",
+        "Your",
+        "This",
+        "That",
+        "Thanks",
+        "Thank",
+        "Regards",
+        "Best",
+        "Cheers",
+        "Morning",
+        "Afternoon",
+        "Evening",
+        "Happy",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Admin",
+        "Board",
+        "Hello",
+        "Hi",
+        "Dear",
+        "Hey",
+        "Kind",
+        "Warm",
+        "Warmest",
+        "Many",
+        "Sincerely",
+        "Yours",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Prof",
+    ]
 )
 _NAME_TITLED = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s((?:{_NAME_WORD}\s?){{1,3}})"

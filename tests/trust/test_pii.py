@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -85,7 +86,7 @@ def test_findings_do_not_overlap_and_are_sorted() -> None:
     text = "Ping admin@10.0.0.1.example.com or 4111111111111111 or 10.0.0.1 now"
     findings = scan(text)
     assert findings == sorted(findings, key=lambda f: f.start)
-    for a, b in zip(findings, findings[1:]):
+    for a, b in itertools.pairwise(findings):
         assert a.end <= b.start
     assert all(isinstance(f, Finding) for f in findings)
 
