@@ -246,6 +246,21 @@ GPU_CLASSES: dict[str, GpuClass] = {
     )
 }
 
+# A GPU this table does not know is taken to be like this one (a conservative consumer card).
+UNKNOWN_GPU = GpuClass("unknown NVIDIA GPU", 60.0, 0.0, "assumed: between an RTX 3060 and 3090")
+
+
+def gpu_class_for_name(name: str | None) -> GpuClass:
+    """The class of a device name as torch reports it ("NVIDIA GeForce RTX 4090"); None: CPU."""
+    if not name:
+        return GPU_CLASSES["CPU"]
+    text = name.upper()
+    for key in sorted(GPU_CLASSES, key=len, reverse=True):
+        if key != "CPU" and key.upper() in text:
+            return GPU_CLASSES[key]
+    return UNKNOWN_GPU
+
+
 # Efficiency (share of peak) measured on an H200, PERFORMANCE.md; keyed by implementation and
 # checkpointing; each pair is (efficiency at the 1B shape, efficiency at the 8B shape).
 EFFICIENCY: dict[tuple[Implementation, bool], tuple[float, float]] = {}

@@ -1,0 +1,183 @@
+"""The dial: quick / balanced / thorough + the data size + the GPU give every setting.
+
+Pure and standard-library only, so the GUI can show the derived values (and the expected time
+and memory) before Start, and the engine derives the very same values at Start.
+
+What the dial sets: how many times the model reads the data (epochs), the adapter's capacity
+(LoRA rank), the learning rate and early-stopping patience. What the data sets: the row
+length (room for about four average examples, since rows are packed) and the examples a
+learning step sees (about 16k tokens, fewer for small data so a run still takes enough
+steps to learn and to be checked). What the GPU sets, through the memory plan of
+`estimates.py`: the micro-batch, gradient accumulation and gradient checkpointing. The plan
+prefers no checkpointing (about 1.4x faster) with the largest micro-batch that fits within
+`MEMORY_MARGIN` of the card, then checkpointing, then shorter rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.contract.config import Dial, LoraSettings, TrainingSettings
+from engine.contract.estimates import (
+    CUDA_CONTEXT_GIB,
+    GpuClass,
+    ModelShape,
+    TrainPlan,
+    estimate_run_seconds,
+    gpu_class_for_name,
+    peak_memory_gib,
+    tokens_per_second,
+)
+
+MEMORY_MARGIN = 0.85
+STEP_TOKENS = 16384
+MIN_STEPS = 40
+MAX_MICRO_BATCH = 16
+PACKING_OVERHEAD = 1.05
+
+
+@dataclass(frozen=True)
+class DialProfile:
+    epochs: float
+    rank: int
+    learning_rate: float
+    patience: int
+
+
+DIAL: dict[str, DialProfile] = {
+    "quick": DialProfile(epochs=1.0, rank=8, learning_rate=2e-4, patience=2),
+    "balanced": DialProfile(epochs=2.0, rank=16, learning_rate=2e-4, patience=3),
+    "thorough": DialProfile(epochs=3.0, rank=32, learning_rate=1e-4, patience=4),
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Everything the dial decided, with the predictions the GUI shows before Start."""
+
+    training: TrainingSettings
+    lora: LoraSettings
+    peak_memory_gib: float
+    fits: bool
+    tokens_per_second: float
+    estimated_seconds: float
+    total_steps: int
+
+
+def derive(
+    dial: Dial,
+    example_count: int,
+    total_tokens: int,
+    gpu_total_gib: float | None,
+    model_shape: ModelShape,
+    gpu_name: str | None = None,
+) -> Derived:
+    """Derive the run's settings; `gpu_total_gib` None means training on the CPU."""
+    if dial not in DIAL:
+        raise ValueError(f"Unknown dial position {dial!r}; choose quick, balanced or thorough.")
+    profile = DIAL[dial]
+    examples = max(1, example_count)
+    tokens = max(1, total_tokens)
+    epochs = _epochs(profile.epochs, examples, tokens)
+    on_gpu = bool(gpu_total_gib and gpu_total_gib > 0)
+    sequence = _row_length(tokens / examples, on_gpu)
+    plan, fits = _memory_plan(model_shape, profile.rank, sequence, gpu_total_gib)
+    rows = math.ceil(tokens * PACKING_OVERHEAD / plan.sequence_length)
+    wanted = max(1, STEP_TOKENS // plan.sequence_length)
+    rows_per_step = max(1, min(wanted, math.floor(rows * epochs / MIN_STEPS)))
+    micro = min(plan.micro_batch, rows_per_step)
+    accumulation = max(1, math.ceil(rows_per_step / micro))
+    total_steps = max(1, math.ceil(rows * epochs / (micro * accumulation)))
+    eval_every = max(1, total_steps // 10)
+    plan = TrainPlan(
+        sequence_length=plan.sequence_length,
+        micro_batch=micro,
+        lora_rank=profile.rank,
+        gradient_checkpointing=plan.gradient_checkpointing,
+    )
+
+    training = TrainingSettings(
+        dial=dial,
+        epochs=epochs,
+        learning_rate=profile.learning_rate,
+        sequence_length=plan.sequence_length,
+        micro_batch_size=micro,
+        gradient_accumulation=accumulation,
+        gradient_checkpointing=plan.gradient_checkpointing,
+        eval_every=eval_every,
+        checkpoint_every=eval_every * 2,
+        early_stopping_patience=profile.patience,
+    )
+    lora = LoraSettings(rank=profile.rank, alpha=2 * profile.rank, dropout=0.0)
+    gpu: GpuClass = gpu_class_for_name(gpu_name if on_gpu else None)
+    if on_gpu and gpu_name is None:
+        gpu = gpu_class_for_name("unknown")
+    heldout = max(1, tokens // 10)
+    return Derived(
+        training=training,
+        lora=lora,
+        peak_memory_gib=round(peak_memory_gib(model_shape, plan), 2),
+        fits=fits,
+        tokens_per_second=round(tokens_per_second(model_shape, plan, gpu), 1),
+        estimated_seconds=round(
+            estimate_run_seconds(tokens, epochs, gpu, model_shape, plan, heldout, 10), 1
+        ),
+        total_steps=total_steps,
+    )
+
+
+def derive_training(
+    dial: Dial,
+    example_count: int,
+    total_tokens: int,
+    gpu_total_gib: float | None,
+    model_shape: ModelShape,
+) -> TrainingSettings:
+    """The training settings alone (see `derive`)."""
+    return derive(dial, example_count, total_tokens, gpu_total_gib, model_shape).training
+
+
+def derive_lora(dial: Dial) -> LoraSettings:
+    """The adapter settings: only the dial decides them."""
+    rank = DIAL[dial].rank
+    return LoraSettings(rank=rank, alpha=2 * rank, dropout=0.0)
+
+
+def _epochs(base: float, examples: int, tokens: int) -> float:
+    """More passes over small data, fewer over large data, within 1..6."""
+    if examples < 100:
+        base *= 1.5
+    if tokens > 2_000_000:
+        base *= 0.5
+    return float(min(6.0, max(1.0, base)))
+
+
+def _row_length(mean_example_tokens: float, on_gpu: bool) -> int:
+    """Packed rows hold about four average examples; the CPU gets short rows to stay quick."""
+    if on_gpu:
+        return 2048 if mean_example_tokens > 256 else 1024
+    return 512 if mean_example_tokens > 64 else 256
+
+
+def _memory_plan(
+    model: ModelShape, rank: int, sequence: int, gpu_total_gib: float | None
+) -> tuple[TrainPlan, bool]:
+    """The fastest plan that fits: no checkpointing first, the largest micro-batch, then
+    checkpointing, then shorter rows. On the CPU, memory is not the limit: small micro-batch,
+    no checkpointing."""
+    if not gpu_total_gib or gpu_total_gib <= 0:
+        return TrainPlan(sequence, 4, rank, gradient_checkpointing=False), True
+    budget = gpu_total_gib * MEMORY_MARGIN - CUDA_CONTEXT_GIB
+    while True:
+        largest = max(1, min(MAX_MICRO_BATCH, STEP_TOKENS // sequence))
+        for checkpointing in (False, True):
+            micro = largest
+            while micro >= 1:
+                plan = TrainPlan(sequence, micro, rank, gradient_checkpointing=checkpointing)
+                if peak_memory_gib(model, plan) <= budget:
+                    return plan, True
+                micro //= 2
+        if sequence <= 256:
+            return TrainPlan(256, 1, rank, gradient_checkpointing=True), False
+        sequence //= 2

@@ -1,0 +1,112 @@
+"""The dial: pure derivation of every setting from the dial, the data and the GPU."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.contract.estimates import (
+    CUDA_CONTEXT_GIB,
+    DEMO_SHAPE,
+    LLAMA_3_1_8B,
+    LLAMA_3_2_1B,
+    TrainPlan,
+    peak_memory_gib,
+)
+from engine.contract.presets import MEMORY_MARGIN, derive, derive_lora, derive_training
+
+DIALS = ("quick", "balanced", "thorough")
+
+
+def _plan(derived) -> TrainPlan:
+    t = derived.training
+    return TrainPlan(
+        t.sequence_length, t.micro_batch_size, derived.lora.rank, t.gradient_checkpointing
+    )
+
+
+@pytest.mark.parametrize("gpu_gib", [6.0, 8.0, 12.0, 16.0, 24.0, 48.0, 80.0])
+@pytest.mark.parametrize("model", [LLAMA_3_2_1B, LLAMA_3_1_8B])
+@pytest.mark.parametrize("dial", DIALS)
+def test_the_plan_fits_the_card_with_margin(dial, model, gpu_gib) -> None:
+    derived = derive(dial, 2000, 2000 * 300, gpu_gib, model, "NVIDIA GeForce RTX 4090")
+    predicted = peak_memory_gib(model, _plan(derived))
+    if gpu_gib < 10 and model is LLAMA_3_1_8B:
+        return  # may not fit at all: covered by test_a_model_too_big_for_the_card_says_so
+    assert derived.fits
+    assert predicted + CUDA_CONTEXT_GIB <= gpu_gib * MEMORY_MARGIN
+    assert derived.peak_memory_gib == pytest.approx(predicted, abs=0.01)
+
+
+def test_checkpointing_is_off_when_memory_allows_and_on_when_it_does_not() -> None:
+    roomy = derive_training("balanced", 2000, 600_000, 80.0, LLAMA_3_1_8B)
+    small = derive_training("balanced", 2000, 600_000, 10.0, LLAMA_3_1_8B)
+    assert not roomy.gradient_checkpointing
+    assert small.gradient_checkpointing
+
+
+@pytest.mark.parametrize("model", [LLAMA_3_2_1B, LLAMA_3_1_8B])
+def test_more_memory_never_makes_the_plan_slower(model) -> None:
+    """Rows never get shorter, checkpointing once off stays off, and without checkpointing
+    the micro-batch never shrinks, as the card grows."""
+    plans = [
+        derive_training("balanced", 5000, 5000 * 500, gib, model)
+        for gib in (4, 6, 8, 12, 16, 24, 48, 80, 141)
+    ]
+    rows = [t.sequence_length for t in plans]
+    assert rows == sorted(rows)
+    checkpointing = [t.gradient_checkpointing for t in plans]
+    assert checkpointing == sorted(checkpointing, reverse=True)
+    without = [t.micro_batch_size for t in plans if not t.gradient_checkpointing]
+    assert without == sorted(without)
+
+
+def test_a_model_too_big_for_the_card_says_so() -> None:
+    derived = derive("balanced", 1000, 300_000, 3.0, LLAMA_3_1_8B)
+    assert not derived.fits
+    assert derived.training.micro_batch_size == 1
+    assert derived.training.gradient_checkpointing
+
+
+def test_the_dial_orders_effort() -> None:
+    quick, balanced, thorough = (
+        derive(d, 500, 500 * 250, 24.0, LLAMA_3_2_1B, "NVIDIA GeForce RTX 4090") for d in DIALS
+    )
+    assert quick.training.epochs < balanced.training.epochs < thorough.training.epochs
+    assert quick.lora.rank < balanced.lora.rank < thorough.lora.rank
+    assert quick.estimated_seconds < balanced.estimated_seconds < thorough.estimated_seconds
+    assert quick.training.early_stopping_patience <= thorough.training.early_stopping_patience
+    assert derive_lora("thorough") == thorough.lora
+
+
+def test_small_data_gets_more_passes_and_enough_steps() -> None:
+    small = derive("balanced", 40, 40 * 200, 24.0, LLAMA_3_2_1B)
+    large = derive("balanced", 20_000, 20_000 * 300, 24.0, LLAMA_3_2_1B)
+    assert small.training.epochs > large.training.epochs
+    assert small.total_steps >= 20
+    assert 1 <= small.training.eval_every <= small.total_steps
+    assert small.training.checkpoint_every >= small.training.eval_every
+
+
+def test_effective_batch_is_about_16k_tokens_on_plenty_of_data() -> None:
+    t = derive_training("balanced", 20_000, 20_000 * 300, 80.0, LLAMA_3_2_1B)
+    rows = t.micro_batch_size * t.gradient_accumulation
+    assert 16384 <= rows * t.sequence_length <= 2 * 16384
+
+
+def test_the_cpu_demo_plan_is_small_and_quick() -> None:
+    derived = derive("balanced", 40, 40 * 60, None, DEMO_SHAPE)
+    t = derived.training
+    assert t.sequence_length <= 512
+    assert not t.gradient_checkpointing
+    assert derived.estimated_seconds < 60
+    assert derived.total_steps >= 20
+
+
+def test_unknown_dial_position_is_refused() -> None:
+    with pytest.raises(ValueError):
+        derive("slow", 10, 1000, None, DEMO_SHAPE)  # type: ignore[arg-type]
+
+
+def test_zero_examples_still_gives_valid_settings() -> None:
+    derived = derive("quick", 0, 0, None, DEMO_SHAPE)
+    assert derived.total_steps >= 1
