@@ -1,0 +1,221 @@
+"""From the user's files to train and held-out examples, a manifest and a preview report.
+
+`prepare_examples` is what the trainer and `python -m engine data` call. It reads every
+source (streaming, up to a cap), cleans each row (newlines, empty, too short, duplicates,
+over-long rows split or dropped), finds and optionally redacts personal data, and splits off
+a held-out set by a stable hash so the same data and seed always give the same split.
+The user's files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.contract.config import DataSettings
+from engine.contract.data_report import (
+    DROP_DUPLICATE,
+    DROP_EMPTY,
+    DROP_TOO_LONG,
+    DROP_TOO_SHORT,
+    DataPreview,
+)
+from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.events import Log
+from engine.data.chunking import (
+    CountTokens,
+    chunk_paragraphs,
+    derived_prompt,
+    estimate_tokens,
+    normalise,
+    split_paragraphs,
+)
+from engine.data.examples import Example
+from engine.data.personal import PersonalData
+from engine.data.prose import chunk_budget, read_prose
+from engine.data.reading import FileStats, ReadCap, Row
+from engine.data.report import build_manifest, build_report, no_usable_rows
+from engine.data.sources import SourceFile, expand
+from engine.data.tabular import read_csv, read_jsonl
+from engine.emit import Emitter
+
+Render = Callable[[Example], str]
+
+
+@dataclass
+class PreparedData:
+    """What the trainer gets: examples to learn from, examples to check on, and the records."""
+
+    train: list[Example]
+    heldout: list[Example]
+    manifest: dict[str, Any]
+    report: DataPreview
+
+
+@dataclass
+class _Builder:
+    """Cleans rows into examples, counting what it leaves out and why."""
+
+    settings: DataSettings
+    count: CountTokens
+    personal: PersonalData
+    examples: list[Example] = field(default_factory=list)
+    seen: set[bytes] = field(default_factory=set)
+    split_long: int = 0
+
+    def add(self, row: Row, stats: FileStats) -> None:
+        settings = self.settings
+        text = normalise(row.text)
+        prompt = normalise(row.prompt) if row.prompt else ""
+        system = normalise(row.system) if row.system else ""
+        if not text:
+            stats.dropped[DROP_EMPTY] += 1
+            return
+        if len(text) < settings.min_example_chars:
+            stats.dropped[DROP_TOO_SHORT] += 1
+            return
+        if settings.drop_duplicates:
+            key = hashlib.blake2b(
+                f"{prompt}\0{system}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16
+            ).digest()
+            if key in self.seen:
+                stats.dropped[DROP_DUPLICATE] += 1
+                return
+            self.seen.add(key)
+        text = self._personal(text, row.source, stats)
+        prompt = self._personal(prompt, row.source, stats) if prompt else ""
+        system = self._personal(system, row.source, stats) if system else ""
+        if prompt:
+            if self.count(prompt) + self.count(text) + self.count(system) > (
+                settings.max_example_tokens
+            ):
+                stats.dropped[DROP_TOO_LONG] += 1
+                return
+            self.examples.append(Example(text, prompt, system or None, row.source))
+            stats.rows_kept += 1
+            return
+        pieces = [text]
+        budget = chunk_budget(settings.max_example_tokens)
+        if not row.chunked and self.count(text) > budget:
+            pieces = chunk_paragraphs(split_paragraphs(text), budget, self.count)
+            self.split_long += 1
+        for part, piece in enumerate(pieces):
+            source = row.source + (f" (part {part + 1})" if len(pieces) > 1 else "")
+            # The same writing twice: as prose to write like, and as the answer to a derived
+            # request, so that a plain chat request reaches the user's voice too.
+            self.examples.append(Example(piece, None, None, source))
+            request = derived_prompt(piece, row.title, row.part or part)
+            self.examples.append(Example(piece, request, system or None, source))
+        stats.rows_kept += 1
+
+    def _personal(self, text: str, source: str, stats: FileStats) -> str:
+        text, redacted = self.personal.check(text, source)
+        stats.redactions.update(redacted)
+        return text
+
+
+def _rows(source: SourceFile, stats: FileStats, settings: DataSettings, count: CountTokens,
+          cap: ReadCap) -> Iterator[Row]:  # fmt: skip
+    if source.kind == "csv":
+        return read_csv(source.path, stats, settings, cap)
+    if source.kind == "jsonl":
+        return read_jsonl(source.path, stats, settings, cap)
+    return read_prose(source.path, stats, settings.max_example_tokens, count, cap)
+
+
+def split_heldout(
+    examples: list[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """Keep about `fraction` of the examples aside, chosen by a hash of their text and the seed.
+
+    Examples sharing a response (a prose chunk and its derived-prompt twin) stay on the same
+    side so the check never sees writing the model trained on. With 5 or more examples at
+    least one is kept aside (unless fraction is 0); the order within each side is kept.
+    """
+    total = len(examples)
+    target = round(total * fraction)
+    if fraction > 0 and total >= 5:
+        target = max(1, target)
+    if target == 0:
+        return list(examples), []
+    groups: dict[str, list[int]] = {}
+    for index, example in enumerate(examples):
+        groups.setdefault(example.response, []).append(index)
+    salt = str(seed).encode()
+
+    def rank(response: str) -> bytes:
+        data = response.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=8, key=salt[:64]).digest()
+
+    held: set[int] = set()
+    for response in sorted(groups, key=rank):
+        if len(held) >= target:
+            break
+        members = groups[response]
+        if total - len(held) - len(members) < 1:
+            break
+        held.update(members)
+    train = [e for i, e in enumerate(examples) if i not in held]
+    heldout = [e for i, e in enumerate(examples) if i in held]
+    return train, heldout
+
+
+def prepare_examples(
+    settings: DataSettings,
+    emitter: Emitter | None = None,
+    count_tokens: CountTokens | None = None,
+    seed: int = 42,
+    render: Render | None = None,
+) -> PreparedData:
+    """Read, clean and split the data `settings` names (see the module docstring).
+
+    `count_tokens` counts with the model's tokenizer (else characters / 4); `render` turns an
+    example into the exact training text for the preview (else the preview leaves it empty).
+    Raises EngineError (BAD_DATA_FILE, BAD_CONFIG, NO_USABLE_ROWS) with a plain sentence.
+    """
+    count = count_tokens or estimate_tokens
+    files, skipped = expand(settings.sources, settings.format)
+    cap = ReadCap()
+    builder = _Builder(settings, count, PersonalData(tuple(settings.redact)))
+    all_stats: list[tuple[str, FileStats]] = []
+    for number, source in enumerate(files, 1):
+        stats = FileStats(source.path, source.kind)
+        all_stats.append((source.display, stats))
+        stats.fill_identity()
+        if cap.full:
+            stats.skipped = stats.truncated = True
+            stats.notes.append("Not read: there was already more writing than training needs.")
+            continue
+        if emitter is not None:
+            emitter.emit(Log(message=f"Reading {source.display} ({number} of {len(files)})"))
+        try:
+            for row in _rows(source, stats, settings, count, cap):
+                builder.add(row, stats)
+        except EngineError as exc:
+            if not source.in_folder or exc.kind == ErrorKind.BAD_CONFIG:
+                raise
+            stats.skipped = True
+            stats.notes.append(exc.message)
+        if stats.truncated and not stats.skipped:
+            stats.notes.append(
+                f"Only the first {stats.rows_read:,} rows were used: the file holds far more "
+                "writing than training needs, so the rest was not read."
+            )
+    for item in skipped:
+        info = FileStats(path=Path(item.display), kind="skipped", skipped=True)
+        info.notes.append(item.reason)
+        all_stats.append((item.display, info))
+    if not builder.examples:
+        raise no_usable_rows(all_stats, settings)
+    train, heldout = split_heldout(builder.examples, settings.heldout_fraction, seed)
+    report = build_report(
+        all_stats, builder.examples, heldout, builder.personal, builder.split_long,
+        count, count_tokens is not None, render, settings,
+    )  # fmt: skip
+    manifest = build_manifest(all_stats, settings, seed, len(train), len(heldout))
+    if emitter is not None:
+        emitter.emit(Log(message=report.readiness.verdict))
+    return PreparedData(train=train, heldout=heldout, manifest=manifest, report=report)

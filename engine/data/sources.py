@@ -1,0 +1,141 @@
+"""Turning what the user chose (files and folders) into the list of files to read.
+
+Folders are walked recursively in a stable order. Hidden files and folders, Office lock
+files, links that lead outside the chosen folder, and types Quillora cannot read are left
+out, each with a note the data page can show.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.contract.errors import EngineError, ErrorKind
+
+KINDS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "prose",
+    ".md": "prose",
+    ".markdown": "prose",
+    ".docx": "docx",
+}
+_ADVICE = {
+    ".xlsx": "save it from Excel as CSV (UTF-8)",
+    ".xls": "save it from Excel as CSV (UTF-8)",
+    ".numbers": "export it from Numbers as CSV",
+    ".doc": "save it from Word as .docx",
+    ".pdf": "copy its text into a .txt or .docx file",
+    ".rtf": "save it as .docx or .txt",
+    ".pages": "export it from Pages as .docx",
+    ".json": "save it as JSON Lines (.jsonl), one example per line",
+}
+_JUNK = {"thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read: where it is, what kind, and how to name it to the user."""
+
+    path: Path
+    kind: str  # csv | jsonl | prose | docx
+    display: str  # relative to the chosen folder, or the file name
+    in_folder: bool = False  # found inside a chosen folder (problems skip it, not fail)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    display: str
+    reason: str
+
+
+def kind_of(path: Path, forced: str = "auto") -> str:
+    """The reader for `path` ("" when unsupported); `forced` is DataSettings.format."""
+    kind = KINDS.get(path.suffix.lower(), "")
+    if forced != "auto" and kind != "docx":
+        return forced
+    return kind
+
+
+def _unsupported(path: Path) -> str:
+    advice = _ADVICE.get(path.suffix.lower())
+    what = f"'{path.suffix}' files" if path.suffix else "files without an extension"
+    if advice:
+        return f"Quillora cannot read {what}: {advice}."
+    return f"Quillora cannot read {what}; it reads CSV, JSONL, .txt, .md and .docx."
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "~$")) or name.lower() in _JUNK
+
+
+def expand(
+    sources: tuple[str, ...], forced: str = "auto"
+) -> tuple[list[SourceFile], list[Skipped]]:
+    """The files behind `sources`; a missing path or an unsupported single file is an error."""
+    if not sources:
+        raise EngineError(
+            ErrorKind.BAD_DATA_FILE,
+            "Choose at least one file or folder with your writing.",
+            detail="no data sources",
+        )
+    files: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    for source in sources:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise EngineError(
+                ErrorKind.BAD_DATA_FILE,
+                f"Quillora cannot find '{path.name or source}'. It may have been moved, renamed "
+                "or deleted; choose it again.",
+                detail=f"missing: {path}",
+            )
+        if path.is_dir():
+            _walk(path, forced, files, skipped)
+            continue
+        kind = kind_of(path, forced)
+        if not kind:
+            raise EngineError(ErrorKind.BAD_DATA_FILE, _unsupported(path), detail=str(path))
+        files.append(SourceFile(path, kind, path.name))
+    return files, skipped
+
+
+def _walk(root: Path, forced: str, files: list[SourceFile], skipped: list[Skipped]) -> None:
+    real_root = root.resolve()
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        # Prune hidden folders; folder links are never followed (no loops, no escapes).
+        dirs[:] = sorted((d for d in dirs if not _hidden(d)), key=str.casefold)
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)
+                skipped.append(
+                    Skipped(_rel(here / d, root), "a link to a folder; choose that folder itself")
+                )
+        for name in sorted(names, key=str.casefold):
+            path = here / name
+            display = _rel(path, root)
+            if _hidden(name):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(real_root):
+                    skipped.append(Skipped(display, "a link to a file outside the chosen folder"))
+                    continue
+                if not target.is_file():
+                    skipped.append(Skipped(display, "a link that leads nowhere"))
+                    continue
+            elif not path.is_file():
+                continue
+            kind = kind_of(path, forced)
+            if not kind:
+                skipped.append(Skipped(display, _unsupported(path)))
+                continue
+            files.append(SourceFile(path, kind, display, in_folder=True))
+
+
+def _rel(path: Path, root: Path) -> str:
+    return f"{root.name}/{path.relative_to(root).as_posix()}"

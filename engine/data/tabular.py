@@ -1,0 +1,259 @@
+"""Reading tables: CSV/TSV (delimiter sniffing, header detection) and JSONL.
+
+Both stream row by row and stop at the read cap, so a file of any size costs bounded
+memory. The first rows are buffered to guess the column mapping (engine.data.columns).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from engine.contract.config import DataSettings
+from engine.contract.data_report import DROP_UNREADABLE
+from engine.contract.errors import EngineError, ErrorKind
+from engine.data.columns import PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, _key, choose_mapping
+from engine.data.reading import FileStats, ReadCap, Row
+from engine.data.textfile import detect_encoding, open_text
+
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_CHARS = 64 * 1024
+GUESS_ROWS = 200
+
+# One CSV cell may hold a whole article; the read cap bounds the total anyway.
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+def _empty(path: Path, what: str) -> EngineError:
+    return EngineError(
+        ErrorKind.BAD_DATA_FILE,
+        f"'{path.name}' is empty. Choose a {what} that holds your writing.",
+        detail=f"{path}: no text",
+    )
+
+
+def sniff_delimiter(sample: str, suffix: str = "") -> str:
+    """The delimiter of a CSV sample: csv.Sniffer if its answer splits rows consistently,
+    else the candidate that gives the most consistent number of fields per row."""
+    if suffix == ".tsv":
+        return "\t"
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = ""
+    scores = {d: _consistency(sample, d) for d in DELIMITERS}
+    if sniffed in scores and scores[sniffed][0] >= 0.9 and scores[sniffed][1] > 1:
+        return sniffed
+    best = max(DELIMITERS, key=lambda d: (scores[d][1] > 1, scores[d][0], scores[d][1]))
+    return best if scores[best][1] > 1 else ","
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """(share of rows with the most common field count, that count) over the first rows."""
+    try:
+        counts = [
+            len(r) for r in islice(csv.reader(sample.splitlines(), delimiter=delimiter), 50) if r
+        ]
+    except csv.Error:
+        return 0.0, 0
+    if not counts:
+        return 0.0, 0
+    fields, hits = Counter(counts).most_common(1)[0]
+    return hits / len(counts), fields
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    keys = {_key(c) for c in cells}
+    if keys & set(TEXT_NAMES + PROMPT_NAMES + SYSTEM_NAMES):
+        return True
+    stripped = [c.strip() for c in cells]
+    return (
+        all(0 < len(c) <= 40 for c in stripped)
+        and len(set(stripped)) == len(stripped)
+        and not any(c.replace(".", "").replace("-", "").isdigit() for c in stripped)
+    )
+
+
+def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap) -> Iterator[Row]:
+    stats.encoding = detect_encoding(path, "CSV file")
+    with open_text(path, stats.encoding) as handle:
+        sample = handle.read(SNIFF_CHARS)
+        if not sample.strip():
+            raise _empty(path, "CSV file")
+        if len(sample) == SNIFF_CHARS and "\n" in sample:
+            sample = sample[: sample.rfind("\n")]
+        stats.delimiter = sniff_delimiter(sample, path.suffix.lower())
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=stats.delimiter)
+        try:
+            yield from _read_rows(path, reader, stats, settings, cap)
+        except csv.Error as exc:
+            raise EngineError(
+                ErrorKind.BAD_DATA_FILE,
+                f"'{path.name}' is not a well-formed CSV file near line {reader.line_num}. "
+                "Open it in a spreadsheet and save it again as CSV (UTF-8).",
+                detail=f"{path}: {exc}",
+            ) from exc
+
+
+def _read_rows(
+    path: Path, reader: Any, stats: FileStats, settings: DataSettings, cap: ReadCap
+) -> Iterator[Row]:
+    rows = (row for row in reader if any(cell.strip() for cell in row))
+    first = next(rows, None)
+    if first is None:
+        raise _empty(path, "CSV file")
+    first = [cell.lstrip("\ufeff") for cell in first]
+    header = _looks_like_header(first)
+    if header:
+        columns = [c.strip() or f"column {i + 1}" for i, c in enumerate(first)]
+        head: list[list[str]] = []
+    else:
+        columns = [f"column {i + 1}" for i in range(len(first))]
+        head = [first]
+    head += list(islice(rows, GUESS_ROWS))
+    if not head:
+        raise EngineError(
+            ErrorKind.NO_USABLE_ROWS,
+            f"'{path.name}' has column names ({', '.join(columns)}) but no rows below them. "
+            "Add your writing under the column names, one piece per row.",
+            detail=f"{path}: header only",
+        )
+    stats.columns = tuple(columns)
+    sample = [dict(zip(columns, row, strict=False)) for row in head]
+    mapping = choose_mapping(path, columns, sample, settings)
+    stats.mapping = mapping
+    text_at = columns.index(mapping.text)
+    prompt_at = columns.index(mapping.prompt) if mapping.prompt else -1
+    system_at = columns.index(mapping.system) if mapping.system else -1
+
+    def cell(row: list[str], at: int) -> str:
+        return row[at] if 0 <= at < len(row) else ""
+
+    # Rows are numbered as a spreadsheet shows them: the header is row 1.
+    for number, row in enumerate(_chain(head, rows), 2 if header else 1):
+        if cap.full:
+            stats.truncated = True
+            return
+        stats.rows_read += 1
+        item = Row(
+            text=cell(row, text_at),
+            source=f"{path.name}:{number}",
+            prompt=cell(row, prompt_at) if prompt_at >= 0 else None,
+            system=cell(row, system_at) or None,
+        )
+        cap.take(item)
+        yield item
+
+
+def _chain(head: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from head
+    yield from rest
+
+
+def read_jsonl(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap) -> Iterator[Row]:
+    """JSON Lines: chat `messages`, prompt/completion (or similar keys), or plain text."""
+    stats.encoding = detect_encoding(path, "JSONL file")
+    with open_text(path, stats.encoding) as handle:
+        lines = ((n, line) for n, line in enumerate(handle, 1) if line.strip())
+        head = list(islice(lines, GUESS_ROWS))
+        if not head:
+            raise _empty(path, "JSONL file")
+        objects = [(n, _parse(line)) for n, line in head]
+        keys: dict[str, None] = {}
+        for _, obj in objects:
+            if isinstance(obj, dict) and "messages" not in obj:
+                keys.update(dict.fromkeys(k for k, v in obj.items() if isinstance(v, str)))
+        mapping = None
+        if keys:
+            sample = [
+                {k: str(v) for k, v in obj.items() if isinstance(v, str)}
+                for _, obj in objects
+                if isinstance(obj, dict)
+            ]
+            mapping = choose_mapping(path, list(keys), sample, settings)
+            stats.mapping = mapping
+        stats.columns = tuple(keys)
+        parsed = _chain_objects(objects, ((n, _parse(line)) for n, line in lines))
+        for number, obj in parsed:
+            if cap.full:
+                stats.truncated = True
+                return
+            stats.rows_read += 1
+            items = list(_rows_from_object(obj, mapping, f"{path.name}:{number}", stats))
+            if not items:
+                stats.dropped[DROP_UNREADABLE] += 1
+            for item in items:
+                cap.take(item)
+                yield item
+
+
+def _chain_objects(head: list[tuple[int, Any]], rest: Iterator[tuple[int, Any]]) -> Iterator:
+    yield from head
+    yield from rest
+
+
+def _parse(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def _content(value: Any) -> str:
+    """Message content: a string, or a list of parts ({"type": "text", "text": ...})."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(p.get("text", "") for p in value if isinstance(p, dict))
+    return ""
+
+
+def _rows_from_object(obj: Any, mapping: Any, source: str, stats: FileStats) -> Iterator[Row]:
+    if not isinstance(obj, dict):
+        return
+    messages = obj.get("messages")
+    if isinstance(messages, list):
+        system: str | None = None
+        last_user: str | None = None
+        replies = 0
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            role, content = message.get("role"), _content(message.get("content"))
+            if role == "system":
+                system = content
+            elif role == "user":
+                last_user = content
+            elif role == "assistant" and last_user is not None:
+                replies += 1
+                yield Row(text=content, source=source, prompt=last_user, system=system)
+        if replies > 1 and not any("several turns" in n for n in stats.notes):
+            stats.notes.append(
+                "Conversations with several turns became one example per reply, each "
+                "answering the message just before it."
+            )
+        return
+    if mapping is None:
+        return
+    text = obj.get(mapping.text)
+    if not isinstance(text, str):
+        return
+    prompt: str | None = None
+    if mapping.prompt:
+        prompt = str(obj.get(mapping.prompt) or "")
+        extra = obj.get("input")
+        if _key(mapping.prompt) == "instruction" and isinstance(extra, str) and extra.strip():
+            prompt = f"{prompt}\n\n{extra}"
+    system_value = obj.get(mapping.system) if mapping.system else None
+    yield Row(
+        text=text,
+        source=source,
+        prompt=prompt,
+        system=system_value if isinstance(system_value, str) and system_value else None,
+    )
