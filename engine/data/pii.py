@@ -9,7 +9,7 @@ Each detector is a regular expression that proposes candidates and a check that 
 look-alikes marketing text is full of: card numbers must pass the Luhn checksum, IBANs the
 mod-97 check, IPs must have valid octets and not follow the word "version", phone numbers must
 have a phone-like shape and not sit next to words such as "order" or "invoice". Where two
-findings overlap, the more specific kind wins (email > url_token > iban > card > ip > phone >
+findings overlap, the more specific kind wins (url_token > email > iban > card > ip > phone >
 address > name). Precision and recall on the labelled set: `bench/pii_eval.py`.
 """
 
@@ -44,10 +44,18 @@ _EMAIL = re.compile(
 )
 
 
+# "logo@2x.png" is a retina image name, not an address.
+_FILE_EXTENSIONS = frozenset(
+    ["png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "zip", "mp4", "mov", "css", "js"]
+)
+
+
 def _emails(text: str) -> Iterator[Finding]:
     if "@" not in text:
         return
     for m in _EMAIL.finditer(text):
+        if m.group().rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
+            continue
         yield Finding("email", m.start(), m.end(), m.group())
 
 
@@ -154,7 +162,7 @@ def _ibans(text: str) -> Iterator[Finding]:
 
 # --- payment cards -----------------------------------------------------------------------------
 
-_CARD = re.compile(r"(?<![\w.,+/-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d)")
+_CARD = re.compile(r"(?<![\w.+/-])(?<!\d,)\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d)")
 _CARD_GROUPS = re.compile(
     r"\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}(?:\1\d{1,4})?|\d{4}([ -])\d{6}\2\d{4,5}"
 )
@@ -170,9 +178,18 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+_NOT_CARD_CONTEXT = re.compile(
+    r"\b(?:serial|order|tracking|isbn|sku|ref|reference|invoice|ticket|item|part|batch|lot|"
+    r"model|imei|barcode|ean|upc)\b[^\w\n]{0,4}(?:no\.?|number|num|nr\.?|#)?[^\w\n]{0,3}$",
+    re.IGNORECASE,
+)
+
+
 def _cards(text: str) -> Iterator[Finding]:
     for m in _CARD.finditer(text):
         raw = m.group()
+        if _NOT_CARD_CONTEXT.search(text[max(0, m.start() - 24) : m.start()]):
+            continue
         digits = raw.replace(" ", "").replace("-", "")
         if (
             13 <= len(digits) <= 19
@@ -192,7 +209,7 @@ _IPV6 = re.compile(
 )
 _VERSION_BEFORE = re.compile(
     r"(?:\bv|\bver\.?|version|release|build|firmware|update|upgrade|patch|sdk|api|ios|android"
-    r"|macos|windows)\s*(?:no\.?|number|:)?\s*$",
+    r"|macos|windows|chrome|firefox|safari|edge|opera|node|python|java)\s*(?:no\.?|number|:)?\s*$",
     re.IGNORECASE,
 )
 
@@ -218,15 +235,15 @@ def _ips(text: str) -> Iterator[Finding]:
 # --- phone numbers ---------------------------------------------------------------------------
 
 _PHONE = re.compile(
-    r"(?<![\w@$€£¥+/.,#-])"
+    r"(?<![\w@$€£¥+/.#-])(?<!\d,)"
     r"(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
-    r"\d{1,6}(?:(?:[ .-]|/ ?)\d{1,6}){0,5}"
+    r"\d{1,10}(?:(?:[ .-]|/ ?)\d{1,10}){0,5}"
     r"(?![\w@%$€£]|[.,:/-]\d)"
 )
 _PHONE_CONTEXT = re.compile(
     r"(?:\b(?:tel|telephone|phone|ph|call|calling|mobile|mob|cell|fax|whatsapp|text|sms|ring|"
-    r"reach|dial|contact|landline|direct|hotline|helpline|number)\b|☎|📞)[^\d\n]{0,16}$",
+    r"reach|dial|contact|landline|direct|hotline|helpline)\b|☎|📞)[^\d\n]{0,16}$",
     re.IGNORECASE,
 )
 _NOT_PHONE_CONTEXT = re.compile(
@@ -264,6 +281,8 @@ def _phone_shape_ok(raw: str, has_context: bool) -> bool:
     sizes = [len(g) for g in groups]
     if sizes in ([3, 3, 4], [1, 3, 3, 4]) and len(separators) <= 2:
         return sizes[0] != 1 or groups[0] == "1"
+    if sizes == [2, 2, 2, 2, 2] and raw.startswith("0") and len(separators) == 1:
+        return True  # French style: 01 42 68 53 00
     if raw.startswith("0") and "." not in raw and 9 <= digits <= 12 and len(groups) <= 4:
         return all(len(g) >= 2 for g in groups) and len(groups[0]) >= 3
     return False
@@ -299,7 +318,7 @@ _STREET_SUFFIX = (
 )
 _UNIT = r"(?:,?\s(?:Suite|Ste|Apt|Apartment|Unit|Floor|Fl|Flat|Room|Rm)\.?\s?#?\w{1,5})?"
 _ADDRESS_EN = re.compile(
-    rf"(?<![\w$€£.,-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s"
+    rf"(?<![\w$€£.,-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?\s"
     rf"(?:(?:[NSEW]|North|South|East|West)\.?\s)?"
     rf"(?:(?:[A-Z][a-z'’]+|[A-Z]\.|\d{{1,3}}(?:st|nd|rd|th))\s){{1,4}}"
     rf"(?:{_STREET_SUFFIX})\b\.?"
@@ -333,7 +352,9 @@ def _addresses(text: str) -> Iterator[Finding]:
 
 # --- person names (heuristic) ------------------------------------------------------------------
 
-_NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+_NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?"
+_NAME = rf"({_NAME_WORD}(?: {_NAME_WORD}){{0,2}})"
+_FULL_NAME = rf"({_NAME_WORD} {_NAME_WORD})"
 _NOT_NAMES = frozenset(
     [
         "All",
@@ -392,6 +413,7 @@ _NOT_NAMES = frozenset(
         "Hi",
         "Dear",
         "Hey",
+        "World",
         "Kind",
         "Warm",
         "Warmest",
@@ -405,20 +427,27 @@ _NOT_NAMES = frozenset(
         "Prof",
     ]
 )
-_NAME_TITLED = re.compile(
-    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s((?:{_NAME_WORD}\s?){{1,3}})"
-)
-_NAME_GREETING = re.compile(
-    rf"\b(?:Dear|Hi|Hello|Hey|Thanks|Thank you),?\s((?:{_NAME_WORD}\s?){{1,3}})"
-)
+_NAME_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s{_NAME}")
+_NAME_GREETING = re.compile(rf"\b(?:Dear|Hi|Hello|Hey|Thanks|Thank you),?\s{_NAME}")
 _NAME_SIGNOFF = re.compile(
     rf"\b(?:Regards|Best|Cheers|Thanks|Sincerely|Best wishes|Kind regards|Warm regards|Yours)"
-    rf"\s*,\s*\n?\s*((?:{_NAME_WORD}\s?){{1,3}})"
+    rf"\s*,\s*\n?\s*{_NAME}"
+)
+# Running text: only a capitalised first-and-last name right after a cue such as "spoke to"
+# or right before a verb such as "called"; anything looser flags brand and product names.
+_NAME_CUE = re.compile(
+    rf"\b(?:[Ss]poke (?:to|with)|[Tt]alked (?:to|with)|[Mm]et(?: with)?|[Mm]eeting with|"
+    rf"[Cc]all with|[Cc]ontact|[Ll]ead|[Nn]ame|[Aa]ttn|[Cc]lient|[Cc]ustomer|[Aa]uthor|by)"
+    rf":?\s{_FULL_NAME}\b"
+)
+_NAME_BEFORE_VERB = re.compile(
+    rf"{_FULL_NAME} (?:called|emailed|wrote|asked|said|phoned|replied|mentioned|confirmed|"
+    rf"signed|joined|left|visited)\b"
 )
 
 
 def _names(text: str) -> Iterator[Finding]:
-    for pattern in (_NAME_TITLED, _NAME_GREETING, _NAME_SIGNOFF):
+    for pattern in (_NAME_TITLED, _NAME_GREETING, _NAME_SIGNOFF, _NAME_CUE, _NAME_BEFORE_VERB):
         for m in pattern.finditer(text):
             words = m.group(1).split()
             while words and words[-1] in _NOT_NAMES:
@@ -436,8 +465,8 @@ def _names(text: str) -> Iterator[Finding]:
 
 # Order is priority: where findings overlap, the earlier kind wins.
 _DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
-    "email": _emails,
     "url_token": _url_tokens,
+    "email": _emails,
     "iban": _ibans,
     "card": _cards,
     "ip": _ips,

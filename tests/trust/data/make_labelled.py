@@ -33,11 +33,79 @@ HERE = Path(__file__).resolve().parent
 SEED = 20261127
 rng = random.Random(SEED)
 
-FIRST = "Sarah Tom Anna Marco Priya Liam Chloe Jonas Aisha Mateo Emma Noah Yuki Olga Ben Fatima".split()
-LAST = "Smith Kowalski Garcia Nguyen Müller Okafor Rossi Patel Dubois Jensen Tanaka Brown".split()
-DOMAINS = "example.com acme.io shop-name.de mail.example.co.uk brightleaf.agency fastmail.fm".split()
-STREETS = "Baker Elm Oak Maple High Church Station Market Mill Park Cedar Victoria King Queen".split()
-SUFFIXES = "Street St Avenue Ave Road Rd Lane Ln Boulevard Blvd Drive Dr Court Way Place".split()
+FIRST = [
+    "Sarah",
+    "Tom",
+    "Anna",
+    "Marco",
+    "Priya",
+    "Liam",
+    "Chloe",
+    "Jonas",
+    "Aisha",
+    "Mateo",
+    "Emma",
+    "Noah",
+    "Yuki",
+    "Olga",
+    "Ben",
+    "Fatima",
+]
+LAST = [
+    "Smith",
+    "Kowalski",
+    "Garcia",
+    "Nguyen",
+    "Müller",
+    "Okafor",
+    "Rossi",
+    "Patel",
+    "Dubois",
+    "Jensen",
+    "Tanaka",
+    "Brown",
+]
+DOMAINS = [
+    "example.com",
+    "acme.io",
+    "shop-name.de",
+    "mail.example.co.uk",
+    "brightleaf.agency",
+    "fastmail.fm",
+]
+STREETS = [
+    "Baker",
+    "Elm",
+    "Oak",
+    "Maple",
+    "High",
+    "Church",
+    "Station",
+    "Market",
+    "Mill",
+    "Park",
+    "Cedar",
+    "Victoria",
+    "King",
+    "Queen",
+]
+SUFFIXES = [
+    "Street",
+    "St",
+    "Avenue",
+    "Ave",
+    "Road",
+    "Rd",
+    "Lane",
+    "Ln",
+    "Boulevard",
+    "Blvd",
+    "Drive",
+    "Dr",
+    "Court",
+    "Way",
+    "Place",
+]
 
 
 def d(n: int) -> str:
@@ -191,8 +259,10 @@ def url_token() -> str:
         [
             lambda: f"https://app.{dom}/reset-password?token={rand_token(32)}",
             lambda: f"https://{dom}/api/v1/export?api_key={rand_token(24)}&format=csv",
-            lambda: f"https://files.s3.amazonaws.com/q3.pdf?X-Amz-Expires=3600&X-Amz-Signature="
-            f"{rand_token(40, '0123456789abcdef')}",
+            lambda: (
+                f"https://files.s3.amazonaws.com/q3.pdf?X-Amz-Expires=3600&X-Amz-Signature="
+                f"{rand_token(40, '0123456789abcdef')}"
+            ),
             lambda: f"https://{dom}/invite/{rand_token(22)}",
             lambda: f"https://docs.google.com/document/d/{rand_token(44)}/edit",
             lambda: f"https://{dom}/unsubscribe?uid=8812&sig={rand_token(20, '0123456789abcdef')}",
@@ -211,8 +281,10 @@ def address() -> str:
     return rng.choice(
         [
             lambda: f"{rng.randint(1, 999)} {street} {rng.choice(SUFFIXES)}",
-            lambda: f"{rng.randint(100, 9999)} {street} {rng.choice(['Ave', 'Blvd', 'St'])}, "
-            f"Suite {rng.randint(100, 999)}",
+            lambda: (
+                f"{rng.randint(100, 9999)} {street} {rng.choice(['Ave', 'Blvd', 'St'])}, "
+                f"Suite {rng.randint(100, 999)}"
+            ),
             lambda: f"{rng.randint(1, 99)} {rng.choice(['West', 'North'])} {street} Street",
             lambda: f"{rng.randint(10, 400)} Fifth Avenue",
             lambda: f"{rng.randint(1, 80)} {street} Road",
@@ -221,7 +293,7 @@ def address() -> str:
             lambda: f"Lindenweg {rng.randint(1, 60)}a",
             lambda: f"PO Box {d(4)}",
             lambda: f"{rng.randint(1, 40)} rue de Rivoli",
-            lambda: f"1 Infinite Loop",
+            lambda: "1 Infinite Loop",
             lambda: f"{rng.randint(1, 50)} {street} Gardens",
         ]
     )()
@@ -399,6 +471,98 @@ NEGATIVE_TEMPLATES = [
     "Floor plan: 1200 sq ft, 3 beds, built {year}.",
 ]
 
+# Written by hand, not from templates: formats and look-alikes the templates do not cover.
+# [[kind:value]] marks a labelled span; everything else is unlabelled.
+HANDWRITTEN = [
+    "Reach our SF office at [[phone:+1 (415) 555-0132]], ext. 204.",
+    "Tokyo: [[phone:+81 3-1234-5678]]; Moscow: [[phone:+7 495 123-45-67]].",
+    "São Paulo team: [[phone:+55 11 91234-5678]] (WhatsApp too).",
+    "Manchester switchboard [[phone:0161 496 0000]], press 2 for sales.",
+    "Direct line: [[phone:+1.415.555.0132]]",
+    "Call [[phone:(212) 555-0199]] ext. 12 and ask for [[name:Rosa]].",
+    "His mobile is [[phone:+44 7911 123456]] but he never picks up.",
+    "Phone [[phone:415/555-0132]] is disconnected, use [[email:rosa@bakery.example]] instead.",
+    "Melbourne: [[phone:+61 3 9123 4567]]. Singapore: [[phone:+65 6123 4567]].",
+    "Dublin office [[phone:+353 (0)1 234 5678]].",
+    "Leave a voicemail on [[phone:020 3946 0123]] and we'll call back within 24 hours.",
+    "Call 3 times before giving up; expect 2,500-3,000 leads from the list.",
+    "Steps 1-2-3: write, edit, ship. Room 101, Route 66, 50-60 people.",
+    "Half price (1/2 off) for the 2024-2025 season, tickets 9.99-14.99.",
+    "ASIN B07XJ8C8F5, EAN 4006381333931, UPC 036000291452.",
+    "Works on macOS 10.15.7 and Chrome 120.0.0.0; firmware 1.0.0.12 is required.",
+    "Invalid address 999.1.1.1 in the log, plus 256.256.256.256.",
+    "Our NAS is at [[ip:192.168.0.42]], the VPN gateway at [[ip:10.8.0.1]].",
+    "Blocked [[ip:203.0.113.77]] after 40 failed logins.",
+    "Dual stack: [[ip:2606:4700:4700::1111]] and [[ip:1.1.1.1]].",
+    "Time codes 00:01:22:10 and 12:30:45 are from the video edit.",
+    "The CSS grid uses 12 columns at 1.5rem; contrast ratio 4.5:1.",
+    "Pay by card: [[card:5555 5555 5555 4444]], exp 11/26, CVC 123.",
+    "Amex [[card:3782-822463-10005]] was charged twice.",
+    "Card ending 4444 was declined; the last four digits are all we keep.",
+    "Number 1234 5678 9012 3456 is just a placeholder in the mock-up.",
+    "Gift card code 6035 7190 2846 1195 - not a payment card, do not store.",
+    "Wire to [[iban:NL91ABNA0417164300]] before Friday.",
+    "IBAN: [[iban:FR14 2004 1010 0505 0001 3M02 606]]",
+    "Account number 12345678, sort code 20-00-00.",
+    "Please send it to [[address:10 Downing Street]], London SW1A 2AA.",
+    "Our studio: [[address:350 5th Ave]], New York, NY 10118.",
+    "New address: [[address:1 Main Street, Apt. 4B]], Springfield.",
+    "Drop-off at [[address:742 Evergreen Terrace]] after 6.",
+    "Meet at [[address:48 Wall St.]] - the lobby, not the café.",
+    "Return to [[address:Unit 5, 27 Kingsway]], Cardiff.",
+    "Studio moved to [[address:Torstraße 109]], 10119 Berlin.",
+    "Showroom: [[address:Via Montenapoleone 8]], Milano.",
+    "Warehouse at [[address:2200 Industrial Pkwy]], Hayward CA.",
+    "Letters to [[address:P.O. Box 1142]], Austin, TX 78767.",
+    "Chapter 12, Main Street Stories, sold 5 Avenue-themed prints.",
+    "We visited 3 Street Food markets and 2 Park Runs this summer.",
+    "Top 10 Road Trips for 2025, 7 Lane Changes That Save Fuel.",
+    "Thanks to [[name:Keisha Thompson]] for the photos.",
+    "Congrats to [[name:Dmitri Volkov]] on the promotion!",
+    "[[name:Hannah]]'s draft reads better than mine.",
+    "cc [[name:Lukas Becker]], [[name:Ines]].",
+    "Quote from [[name:Grace Liu]], CEO of Brightleaf: 'we doubled our leads'.",
+    "Photo: [[name:Samuel Adeyemi]] / Studio North",
+    "Meeting notes - attendees: [[name:Nora Lindqvist]], [[name:Pedro Alves]], me.",
+    "Ask [[name:Ms Okonkwo]] about the budget.",
+    "Hi [[name:Jo]],\nthe banner copy is approved.",
+    "Warm regards,\n[[name:Isabelle Martin]]",
+    "Thank you, [[name:Dr. Patel]], for the keynote.",
+    "Hello World is the first program; Dear Prudence is a song.",
+    "Dear Customer, your subscription renews on 2025-01-01.",
+    "Hi there! Big news from Acme Corp today.",
+    "Apple Music, Google Analytics and Hubspot Sales all integrate.",
+    "Best Practices for Email Marketing, by the Content Team.",
+    "Regards,\nCustomer Success",
+    "New York Times Best Seller, Harry Potter fans welcome.",
+    "Email us: support at example dot com (spam-proof).",
+    "Write to [[email:o'brien@example.ie]] or [[email:ops@sub.mail.example.org]].",
+    "Old contact [[email:first_last-99@company-name.travel]] bounced.",
+    "Use @brightleaf on Instagram and #writelikeyou on TikTok.",
+    "The file is design@2x.png, the handle is @sarah_writes.",
+    "Docs: https://example.com/docs/api-keys - how to create a key.",
+    "See https://example.com/pricing?plan=pro&seats=5&billing=annual for details.",
+    "Your magic link: [[url_token:https://app.example.com/auth/callback?code=4f9a8b7c6d5e4f3a2b1c]]",
+    "Signed download [[url_token:https://cdn.example.com/files/report.pdf?Expires=1735689600&Signature=Abc123Def456Ghi789]]",
+    "Calendar invite: [[url_token:https://calendar.example.com/ical/8d7f6e5a4b3c2d1e0f9a8b7c6d5e4f3a/basic.ics]]",
+    "Share link https://drive.example.com/folders/Campaign-Assets-2024 (team only).",
+    "Tracking pixel https://t.example.com/open?campaign=spring-2024&variant=b",
+]
+
+MARK = re.compile(r"\[\[(\w+):(.+?)\]\]")
+
+
+def from_marks(marked: str) -> dict:
+    text, spans, last = "", [], 0
+    for m in MARK.finditer(marked):
+        text += marked[last : m.start()]
+        value = m.group(2)
+        spans.append({"kind": m.group(1), "start": len(text), "end": len(text) + len(value)})
+        text += value
+        last = m.end()
+    return {"text": text + marked[last:], "spans": spans}
+
+
 FIELD = re.compile(r"\{(\w+)\}")
 
 
@@ -425,6 +589,7 @@ def main() -> None:
         rows += [fill(t) for t in TEMPLATES]
     for _ in range(4):
         rows += [fill(t) for t in NEGATIVE_TEMPLATES]
+    rows += [from_marks(marked) for marked in HANDWRITTEN]
     rng.shuffle(rows)
     # Drop exact duplicates (templates without slots repeat).
     seen, unique = set(), []
