@@ -1,16 +1,98 @@
-"""Placeholder until this command lands."""
+"""`python -m engine data`: read training data and report what the model would learn from.
+
+Emits one `report` event named "data_preview" whose body is
+`engine.contract.data_report.DataPreview.to_dict()`. With `--model`, tokens are counted with
+that model's tokenizer and each preview example shows the exact text the trainer will feed
+the model (its chat template applied); without, tokens are estimated and `rendered` is empty.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
 
+from engine.contract.config import PII_KINDS, ConfigError, DataSettings, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.events import Report
 from engine.emit import Emitter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--data", nargs="+", required=True, help="files or folders to read")
+    parser.add_argument("--model", default="", help="model whose tokenizer and template to use")
+    parser.add_argument("--text-column", default=None, help="column holding the writing")
+    parser.add_argument("--prompt-column", default=None, help="column holding the request")
+    parser.add_argument("--system-column", default=None, help="column holding a brief")
+    parser.add_argument(
+        "--redact", nargs="*", default=None, choices=PII_KINDS, help="personal data to redact"
+    )
+    parser.add_argument("--config", type=Path, default=None, help="run.json to take settings from")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the held-out split")
+
+
+def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str]:
+    """DataSettings from run.json (if given) with the command line's choices on top."""
+    try:
+        config = RunConfig.load(args.config) if args.config else RunConfig()
+        changes: dict[str, Any] = {"sources": tuple(args.data)}
+        for name in ("text_column", "prompt_column", "system_column"):
+            if getattr(args, name) is not None:
+                changes[name] = getattr(args, name)
+        if args.redact is not None:
+            changes["redact"] = tuple(args.redact)
+        settings = dataclasses.replace(config.data, **changes)
+    except ConfigError as exc:
+        raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc
+    except OSError as exc:
+        raise EngineError(
+            ErrorKind.BAD_CONFIG, f"Quillora cannot read the settings file {args.config}.", str(exc)
+        ) from exc
+    seed = args.seed if args.seed is not None else config.training.seed
+    model = args.model or ""
+    return settings, seed, model
+
+
+def tokenizer_for(model: str, revision: str = "main") -> Any:
+    """The tokenizer of `model`: the demo, a local folder, or (tokenizer files only) a Hub id."""
+    from engine.modeling import load_tokenizer, resolve_model
+
+    if model == "demo" or Path(model).expanduser().is_dir():
+        return load_tokenizer(resolve_model(model, revision))
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(model, revision=revision, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise EngineError(
+            ErrorKind.MODEL_NOT_FOUND,
+            f"Quillora could not load the tokenizer of '{model}'. Check the model's name, or "
+            "preview the data without a model.",
+            detail=repr(exc),
+        ) from exc
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
-    raise EngineError(ErrorKind.INTERNAL_ERROR, "This command is not available yet.")
+    from engine.data.prepare import prepare_examples
+
+    settings, seed, model = settings_from_args(args)
+    count_tokens = render = None
+    if model:
+        from engine.prompt_format import encode_example
+
+        tokenizer = tokenizer_for(model)
+
+        def count_tokens(text: str) -> int:
+            return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+        def render(example: Any) -> str:
+            ids = encode_example(tokenizer, example, settings.max_example_tokens).input_ids
+            return tokenizer.decode(ids, skip_special_tokens=False)
+
+    prepared = prepare_examples(
+        settings, emitter, count_tokens=count_tokens, seed=seed, render=render
+    )
+    report = dataclasses.replace(prepared.report, model=model)
+    emitter.emit(Report(name="data_preview", body=report.to_dict()))
+    return 0
