@@ -31,9 +31,24 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
+def load(path: Path = DEFAULT_SET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def evaluate(path: Path = DEFAULT_SET) -> dict:
+    """Figures on the whole set, and on the hold-out part alone (never tuned on)."""
+    rows = load(path)
+    report = score(rows)
+    holdout = [row for row in rows if row.get("part") == "holdout"]
+    if holdout:
+        part = score(holdout)
+        report["holdout"] = {"snippets": part["snippets"], "kinds": part["kinds"]}
+    report["labelled_set"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return report
+
+
+def score(rows: list[dict]) -> dict:
     """Per-kind precision, recall and counts, plus the examples the scanner got wrong."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     tp, fp, fn, exact = Counter(), Counter(), Counter(), Counter()
     errors: list[dict] = []
     started = time.perf_counter()
@@ -77,7 +92,6 @@ def evaluate(path: Path = DEFAULT_SET) -> dict:
             "missed": fn[kind],
         }
     return {
-        "labelled_set": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
         "snippets": len(rows),
         "negative_snippets": sum(1 for row in rows if not row["spans"]),
         "matching": "overlap (exact start/end reported as exact_*)",

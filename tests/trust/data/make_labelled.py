@@ -1,7 +1,9 @@
 """Writes pii_labelled.jsonl: the labelled snippets the personal-data scanner is measured on.
 
 Run `python tests/trust/data/make_labelled.py` to regenerate (seeded, so the file is stable).
-Each line is {"text": ..., "spans": [{"kind", "start", "end"}]}.
+Each line is {"text": ..., "spans": [{"kind", "start", "end"}], "part": ...}; "part" says
+whether the snippet came from a template, was written by hand while tuning the scanner, or
+belongs to the hold-out written after tuning (never tuned on).
 
 The snippets imitate what marketers and writers load: CRM exports, email threads, campaign
 briefs, support notes, invoices, blog drafts. Slots such as {phone} are filled with freshly
@@ -549,6 +551,52 @@ HANDWRITTEN = [
     "Tracking pixel https://t.example.com/open?campaign=spring-2024&variant=b",
 ]
 
+# Written after the scanner was tuned and never tuned on: the honest estimate of how it does
+# on text it has not seen (bench/pii_eval.py reports this part on its own).
+HOLDOUT = [
+    "Hey [[name:Marta]], can you call the printer on [[phone:+34 912 345 678]] about the 5,000 flyers?",
+    "Vendor: Bright Print Ltd, [[address:88 Commercial Road]], London E1; VAT GB123456789.",
+    "Lead source: LinkedIn. Phone: [[phone:+1 646 555 0178]]. Budget: $15k-$20k. Decision in Q2.",
+    "Our Zoom is [[url_token:https://us02web.zoom.us/j/85512345678?pwd=dGhpcyBpcyBhIHRlc3Q]] - see you at 3.",
+    "SEPA details: [[iban:ES91 2100 0418 4502 0005 1332]], Banco Ejemplo.",
+    "Checkout error for user at [[ip:81.2.69.160]] on build 7.3.1 (Safari 17.2).",
+    "Please don't email [[email:ceo@brightleaf.agency]] directly; use [[email:hello@brightleaf.agency]].",
+    "Our 2025 pricing: Starter 29/mo, Growth 79/mo, Scale 199/mo. Annual saves 20%.",
+    "Contact [[name:Yusuf Demir]] at [[phone:+90 212 555 01 23]].",
+    "Kind regards,\n[[name:Élodie Fournier]]\n[[phone:+33 6 12 34 56 78]]",
+    "The API key is in the vault, never in the doc: see https://vault.example.com/secrets/marketing.",
+    "Preview: [[url_token:https://preview.example.com/p/9b2f7c1e-4d3a-4b8e-a1f0-6c5d4e3b2a19]]",
+    "Ship to: [[address:1200 Harbor Blvd]], Weehawken NJ 07086, attention front desk.",
+    "Model no. 4485-2291-0033 is the blender from the spring catalogue.",
+    "Order 5105 1051 0510 5100 was placed on 3 March.",
+    "Visitors peaked at 14:32 on 2025-02-14 with 3,201 concurrent sessions.",
+    "Ref. 0044 2079 4600 11 on the bank statement.",
+    "Backup server [[ip:fd12:3456:789a:1::1]] is in the Frankfurt rack.",
+    "See chapter 4.2.1.3 of the brand book for logo spacing.",
+    "Text [[phone:07911 123456]] for the photographer; she prefers texts.",
+    "Subscribers: 48,210 (+3.2% MoM). Churn: 1.1%. NPS: 61.",
+    "[[name:Ben]] from accounts says the invoice went to the wrong address.",
+    "Dear [[name:Mr Haddad]],\nPlease find the revised quote attached.",
+    "Interview with [[name:Aiko Sato]], founder of Lumen Tea, on 12 May.",
+    "The card we use for ads is [[card:4000 0566 5566 5556]]; update it before the 1st.",
+    "Reset your password here: [[url_token:https://account.example.com/recover?email=jo%40example.com&t=7f3e9a2b1c4d5e6f]]",
+    "Office: [[address:Kurfürstendamm 21]], 10719 Berlin. Tel. [[phone:+49 30 2345 6789]]",
+    "Stats for 10.0.3 release: crash-free sessions 99.7%.",
+    "Coupon SPRING-2025-4411 gives 15% off until 30/04.",
+    "Our Paris address is [[address:15 avenue des Champs-Élysées]].",
+    "Signed, [[name:Tomasz Nowak]], Marketing Director",
+    "Her direct dial is [[phone:(646) 555-0134]], extension 7.",
+    "Forward the quote to [[email:procurement@globex-industries.com]] and cc finance.",
+    "We rented a booth at 1000 Fifth Avenue Expo Hall for the 3-day event.",
+    "Latitude 48.8584, longitude 2.2945: the Eiffel Tower shoot.",
+    "Account ID 1002-3344-5566 in the ad platform, not a phone number.",
+    "Video at 1080p, 24 fps, 3:2 crop, 1.85:1 for cinema.",
+    "Call centre hours 8-20 Mon-Fri; hotline [[phone:0800 123 4567]].",
+    "Mail to [[address:221 Baker St]], or drop in.",
+    "Spotted a login from [[ip:2001:db8:85a3::8a2e:370:7334]] - was that you, [[name:Kim]]?",
+]
+
+
 MARK = re.compile(r"\[\[(\w+):(.+?)\]\]")
 
 
@@ -589,7 +637,9 @@ def main() -> None:
         rows += [fill(t) for t in TEMPLATES]
     for _ in range(4):
         rows += [fill(t) for t in NEGATIVE_TEMPLATES]
-    rows += [from_marks(marked) for marked in HANDWRITTEN]
+    rows = [{**row, "part": "templated"} for row in rows]
+    rows += [{**from_marks(marked), "part": "handwritten"} for marked in HANDWRITTEN]
+    rows += [{**from_marks(marked), "part": "holdout"} for marked in HOLDOUT]
     rng.shuffle(rows)
     # Drop exact duplicates (templates without slots repeat).
     seen, unique = set(), []
