@@ -58,7 +58,7 @@ def preview_arguments(
     if system_column:
         args += ["--system-column", system_column]
     if redact:
-        args += ["--redact", ",".join(redact)]
+        args += ["--redact", *redact]
     return args
 
 

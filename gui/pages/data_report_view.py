@@ -63,7 +63,7 @@ class ReadinessView(Card):
         label, tone = LEVEL_TONES.get(readiness.level, ("", "neutral"))
         set_pill(self.badge, label, tone)
         aim = ""
-        if readiness.examples < AIM_FOR:
+        if readiness.examples < AIM_FOR and "aim for" not in readiness.verdict.lower():
             aim = f" Aim for at least {AIM_FOR} examples for the model to pick up your voice."
         self.verdict.setText((readiness.verdict or "") + aim)
         tokens = f"{readiness.total_tokens:,}"

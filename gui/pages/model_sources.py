@@ -1,0 +1,193 @@
+"""The other ways to find a model: Hub search, the Hugging Face cache, a local folder.
+
+Network and disk work runs in `CallThread` so the window never freezes; an unreachable Hub
+(offline, no network, a firewall) becomes a calm sentence, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.downloads import format_bytes
+from gui.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
+from gui.pages.data_widgets import Card, heading, note
+from gui.pages.model_cards import ChoiceRow
+
+
+class CallThread(QThread):
+    """Runs one function off the GUI thread; `sig_done(result)` or `sig_error(sentence)`."""
+
+    sig_done = Signal(object)
+    sig_error = Signal(str)
+
+    def __init__(self, function: Callable[[], Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._function = function
+
+    def run(self) -> None:
+        try:
+            result = self._function()
+        except HubUnavailable as exc:
+            self.sig_error.emit(str(exc))
+        except Exception as exc:  # a worker must never take the window down
+            self.sig_error.emit(f"Something went wrong while looking for models: {exc}")
+        else:
+            self.sig_done.emit(result)
+
+
+def _clear(layout: QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
+
+
+class HubSearchPanel(QWidget):
+    """A search box over text-generation models on the Hugging Face Hub."""
+
+    sig_chosen = Signal(str)  # a Hub id
+
+    def __init__(
+        self,
+        search: Callable[[str], list[HubModel]] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        from gui.hub_client import search_models
+
+        self._search = search or search_models
+        self._thread: CallThread | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        row = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Search Hugging Face, e.g. “Qwen instruct” or “Llama 3.2”")
+        self.query.setAccessibleName("Search Hugging Face models")
+        self.query.returnPressed.connect(self.start_search)
+        self.button = QPushButton("Search")
+        self.button.clicked.connect(self.start_search)
+        row.addWidget(self.query, 1)
+        row.addWidget(self.button)
+        layout.addLayout(row)
+        self.status = note(
+            "Models outside the recommended list may not have a chat template or may be too "
+            "big for this computer; Quillora checks before training."
+        )
+        layout.addWidget(self.status)
+        self.results = QVBoxLayout()
+        layout.addLayout(self.results)
+        layout.addStretch(1)
+
+    def start_search(self) -> None:
+        if self._thread is not None and self._thread.isRunning():
+            return
+        query = self.query.text().strip()
+        self.status.setText("Searching Hugging Face…")
+        self.button.setEnabled(False)
+        thread = CallThread(lambda: self._search(query), self)
+        thread.sig_done.connect(self._on_search_done)
+        thread.sig_error.connect(self._on_search_error)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread = thread
+        thread.start()
+
+    def show_results(self, models: list[HubModel]) -> None:
+        _clear(self.results)
+        if not models:
+            self.status.setText("No text-generation models match that search.")
+            return
+        self.status.setText(f"{len(models)} models, most downloaded first.")
+        for model in models:
+            detail = f"{model.downloads:,} downloads · {model.likes:,} likes"
+            if model.gated:
+                detail += " · gated: accept its licence on huggingface.co and add a token"
+            row = ChoiceRow(model.repo_id, detail, "Use this model", model.repo_id)
+            row.sig_chosen.connect(self.sig_chosen)
+            self.results.addWidget(row)
+
+    def _on_search_done(self, models: object) -> None:
+        self.show_results(list(models))  # type: ignore[call-overload]
+
+    def _on_search_error(self, message: str) -> None:
+        _clear(self.results)
+        self.status.setText(message)
+
+    def _on_thread_finished(self) -> None:
+        self.button.setEnabled(True)
+        if self._thread is not None:
+            self._thread.deleteLater()
+            self._thread = None
+
+
+class LocalPanel(QWidget):
+    """Models already on this computer: the Hugging Face cache and any folder."""
+
+    sig_chosen = Signal(str)  # a Hub id (cached) or a folder path
+    sig_message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        folder_card = Card()
+        folder_card.body.addWidget(heading("A model folder", 2))
+        folder_card.body.addWidget(
+            note(
+                "A folder with a Hugging Face model in it: config.json, the tokenizer files and "
+                ".safetensors weights."
+            )
+        )
+        self.folder_button = QPushButton("Choose a folder…")
+        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        folder_card.body.addWidget(self.folder_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.folder_status = note()
+        folder_card.body.addWidget(self.folder_status)
+        layout.addWidget(folder_card)
+        layout.addWidget(heading("Already downloaded", 2))
+        self.cache_status = note("Looking in the Hugging Face cache…")
+        layout.addWidget(self.cache_status)
+        self.cache_rows = QVBoxLayout()
+        layout.addLayout(self.cache_rows)
+        layout.addStretch(1)
+
+    def show_cached(self, models: list[CachedModel]) -> None:
+        _clear(self.cache_rows)
+        if not models:
+            self.cache_status.setText("No models in the Hugging Face cache on this computer yet.")
+            return
+        self.cache_status.setText("Models in the Hugging Face cache on this computer:")
+        for model in models:
+            detail = format_bytes(model.size_bytes)
+            if not model.usable:
+                detail += " · incomplete or not in safetensors format"
+            row = ChoiceRow(model.repo_id, detail, "Use this model", model.repo_id)
+            row.button.setEnabled(model.usable)
+            row.sig_chosen.connect(self.sig_chosen)
+            self.cache_rows.addWidget(row)
+
+    def choose_folder(self, folder: Path) -> bool:
+        """Check a folder and choose it if it holds a model; say why not otherwise."""
+        check = check_local_folder(folder)
+        self.folder_status.setText(check.message)
+        if check.ok:
+            self.sig_chosen.emit(str(folder))
+        else:
+            self.sig_message.emit(check.message)
+        return check.ok
+
+    def _on_folder_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the folder holding the model")
+        if folder:
+            self.choose_folder(Path(folder))
