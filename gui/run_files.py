@@ -8,6 +8,7 @@ missing or half-written files: a run folder may be mid-write, copied, or damaged
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.events import (
-    Event,
     Evaluation,
+    Event,
     Failed,
     Finished,
     ProtocolError,
@@ -41,10 +42,8 @@ _CHECKPOINT = re.compile(r"^step-(\d+)$")
 
 def write_pid(run_dir: Path, pid: int) -> None:
     """Record the engine child's pid so a reopened app can reattach to a live run."""
-    try:
+    with contextlib.suppress(OSError):
         (run_dir / PID_FILE).write_text(json.dumps({"pid": pid}), encoding="utf-8")
-    except OSError:
-        pass
 
 
 def read_pid(run_dir: Path) -> int | None:
@@ -172,10 +171,8 @@ def summarize(run_dir: Path) -> RunSummary:
             ended = "cancelled" if event.kind.value == "cancelled" else "failed"
             summary.error = event.message
     if summary.started is None:
-        try:
+        with contextlib.suppress(OSError):
             summary.started = datetime.fromtimestamp(run_dir.stat().st_mtime)
-        except OSError:
-            pass
     summary.checkpoint_step = latest_checkpoint(run_dir)
     summary.pid = read_pid(run_dir)
     if ended:

@@ -104,7 +104,7 @@ class RunWatcher(QThread):
         threading.Thread(target=escalate, daemon=True).start()
 
     def _signal(self, sig: int) -> bool:
-        if self._pid is None or sys.platform == "win32" and sig == signal.SIGINT:
+        if self._pid is None or (sys.platform == "win32" and sig == signal.SIGINT):
             return False
         try:
             os.kill(self._pid, sig)

@@ -36,7 +36,8 @@ def test_a_run_goes_from_preparing_to_finished(qtbot, fake_engine, tmp_path: Pat
 
 
 def test_pause_and_resume_follow_the_engine(qtbot, fake_engine, tmp_path: Path):
-    script = train_script(1, finish=False) + [
+    script = [
+        *train_script(1, finish=False),
         {"wait_cmd": "pause"},
         {"emit": {"type": "paused", "step": 1}},
         {"wait_cmd": "resume"},
@@ -64,7 +65,8 @@ def test_pause_and_resume_follow_the_engine(qtbot, fake_engine, tmp_path: Path):
 
 
 def test_a_crash_without_an_event_fails_with_the_stderr_tail(qtbot, fake_engine, tmp_path):
-    script = train_script(1, finish=False) + [
+    script = [
+        *train_script(1, finish=False),
         {"stderr": "Segmentation fault in libcuda"},
         {"exit": 139},
     ]
@@ -79,7 +81,8 @@ def test_a_crash_without_an_event_fails_with_the_stderr_tail(qtbot, fake_engine,
 
 
 def test_out_of_memory_is_a_typed_failure(qtbot, fake_engine, tmp_path: Path):
-    script = train_script(1, finish=False) + [
+    script = [
+        *train_script(1, finish=False),
         {
             "emit": {
                 "type": "micro_batch_reduced",
@@ -135,7 +138,8 @@ def test_stop_and_save_that_the_engine_ignores_ends_in_kill(qtbot, fake_engine, 
 
 
 def test_stop_and_save_that_the_engine_honours(qtbot, fake_engine, tmp_path: Path):
-    script = train_script(1, finish=False) + [
+    script = [
+        *train_script(1, finish=False),
         {"wait_cmd": "stop"},
         {
             "emit": {
@@ -159,7 +163,7 @@ def test_stop_and_save_that_the_engine_honours(qtbot, fake_engine, tmp_path: Pat
 
 
 def test_cancel_ends_cancelled(qtbot, fake_engine, tmp_path: Path):
-    script = train_script(1, finish=False) + [{"wait_cmd": "cancel"}, {"exit": 130}]
+    script = [*train_script(1, finish=False), {"wait_cmd": "cancel"}, {"exit": 130}]
     controller, states = _controller(qtbot, fake_engine(script))
     controller.start(RunConfig(), tmp_path / "run")
     qtbot.waitUntil(lambda: controller.state == RunState.TRAINING, timeout=10000)
@@ -169,10 +173,7 @@ def test_cancel_ends_cancelled(qtbot, fake_engine, tmp_path: Path):
 
 
 def test_keep_in_background_then_reattach(qtbot, fake_engine, tmp_path: Path):
-    script = train_script(1, finish=False) + [
-        {"sleep": 1.0},
-        *train_script(3)[2:],
-    ]
+    script = [*train_script(1, finish=False), {"sleep": 1.0}, *train_script(3)[2:]]
     first, _ = _controller(qtbot, fake_engine(script))
     run_dir = first.start(RunConfig(), tmp_path / "run")
     qtbot.waitUntil(lambda: first.state == RunState.TRAINING, timeout=10000)
