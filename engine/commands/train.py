@@ -1,16 +1,209 @@
-"""Placeholder until this command lands."""
+"""`python -m engine train`: train a style adapter with 4-bit QLoRA into a run folder.
+
+    python -m engine train --model demo --data posts.csv --output RUN_DIR [--max-steps N]
+    python -m engine train --resume RUN_DIR
+
+Events, in order: run_started, (download_progress), log lines from reading the data,
+data_prepared, step_progress..., evaluation, checkpoint_saved, finished. Control commands
+(stop, pause, resume, cancel) are read from stdin while training.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
 
+from engine.contract.config import ConfigError, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.events import Finished, RunStarted
 from engine.emit import Emitter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--model", default=None, help="Hub id, local folder, or 'demo'")
+    parser.add_argument("--data", nargs="+", default=None, help="files or folders to learn from")
+    parser.add_argument("--output", type=Path, default=None, help="the run folder to create")
+    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
+    parser.add_argument("--config", type=Path, default=None, help="run.json with all settings")
+    parser.add_argument("--resume", type=Path, default=None, help="continue this run folder")
+    parser.add_argument("--dial", choices=("quick", "balanced", "thorough"), default=None)
+    parser.add_argument("--text-column", default=None, help="CSV column holding the writing")
+    parser.add_argument("--prompt-column", default=None, help="CSV column holding the request")
+    parser.add_argument("--system-column", default=None, help="CSV column holding a brief")
+    parser.add_argument("--name", default=None, help="a name for the run")
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
-    raise EngineError(ErrorKind.INTERNAL_ERROR, "This command is not available yet.")
+    from engine.train.control import ControlState, start_stdin_reader
+    from engine.train.faults import Faults
+
+    control = ControlState()
+    start_stdin_reader(control, sys.stdin)
+    execute(args, emitter, control, Faults.from_env())
+    return 0
+
+
+def execute(
+    args: argparse.Namespace, emitter: Emitter, control: Any = None, faults: Any = None
+) -> Finished:
+    """The whole command, callable in-process (tests pass their own control and faults)."""
+    import torch
+
+    from engine.data.prepare import prepare_examples
+    from engine.modeling import load_tokenizer, resolve_model
+    from engine.run_folder import RunFolder, default_run_dir, write_basic_model_card
+    from engine.train.checkpoint import latest_checkpoint
+    from engine.train.loop import DataCounts, train
+
+    resume = args.resume is not None
+    if resume:
+        run = RunFolder(args.resume)
+        if not run.run_json.is_file():
+            raise EngineError(
+                ErrorKind.BAD_CONFIG, f"There is no Quillora run to continue at {args.resume}."
+            )
+        config = run.read_config()
+        latest = latest_checkpoint(run.checkpoints)
+        resumed_from = int(latest.name.split("-")[1]) if latest else 0
+    else:
+        config = _config_from_args(args)
+        run = RunFolder(args.output or default_run_dir(config))
+        if run.run_json.exists():
+            raise EngineError(
+                ErrorKind.RUN_BUSY,
+                f"The folder {run.path} already holds a run. Choose a new folder, or resume it.",
+            )
+        resumed_from = 0
+    run.create()
+    emitter.write_also_to(run.events)
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    emitter.emit(
+        RunStarted(
+            run_dir=str(run.path),
+            model=config.model.name,
+            device=device,
+            resumed_from_step=resumed_from,
+        )
+    )
+
+    model_folder = resolve_model(config.model.name, config.model.revision, emitter)
+    tokenizer = load_tokenizer(model_folder)
+    prepared = prepare_examples(
+        config.data,
+        emitter,
+        count_tokens=lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]),
+        seed=config.training.seed,
+    )
+    if not resume and args.config is None:
+        config = _apply_dial(config, prepared, model_folder, args)
+    if not resume:
+        run.write_run(config, model_folder, state="training")
+        run.write_manifest(prepared.manifest)
+    else:
+        run.update_run(state="training")
+
+    readiness = prepared.report.readiness
+    counts = DataCounts(
+        dropped=readiness.duplicates + readiness.empty + readiness.too_short + readiness.too_long,
+        duplicates=readiness.duplicates,
+        too_long=readiness.too_long,
+        too_short=readiness.too_short,
+    )
+    try:
+        finished = train(
+            config,
+            model_folder,
+            prepared.train,
+            prepared.heldout,
+            run,
+            emitter,
+            control=control,
+            faults=faults,
+            resume=resume,
+            counts=counts,
+        )
+    except EngineError as exc:
+        run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
+        raise
+    result = {
+        "steps": finished.steps,
+        "final_loss": finished.final_loss,
+        "best_heldout_loss": finished.best_heldout_loss,
+        "reason": finished.reason,
+        "seconds": finished.seconds,
+    }
+    summary = {
+        "train_examples": len(prepared.train),
+        "heldout_examples": len(prepared.heldout),
+        "total_tokens": readiness.total_tokens,
+    }
+    write_basic_model_card(run, config, config.model.name, summary, result)
+    run.update_run(state=finished.reason, result=result)
+    emitter.emit(finished)
+    return finished
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    """run.json from --config (or defaults) with the command line's choices on top."""
+    try:
+        config = RunConfig.load(args.config) if args.config else RunConfig()
+        data: dict[str, Any] = {}
+        if args.data:
+            data["sources"] = tuple(str(Path(d).expanduser().resolve()) for d in args.data)
+        for name in ("text_column", "prompt_column", "system_column"):
+            if getattr(args, name) is not None:
+                data[name] = getattr(args, name)
+        training: dict[str, Any] = {}
+        if args.max_steps is not None:
+            training["max_steps"] = args.max_steps
+        if args.dial is not None:
+            training["dial"] = args.dial
+        config = config.replace(
+            model=dataclasses.replace(config.model, name=args.model or config.model.name),
+            data=dataclasses.replace(config.data, **data),
+            training=dataclasses.replace(config.training, **training),
+            name=args.name if args.name is not None else config.name,
+        )
+    except ConfigError as exc:
+        raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc
+    except OSError as exc:
+        raise EngineError(
+            ErrorKind.BAD_CONFIG, f"Quillora cannot read the settings file {args.config}.", str(exc)
+        ) from exc
+    if not config.data.sources:
+        raise EngineError(ErrorKind.BAD_CONFIG, "Choose the writing to learn from (--data).")
+    return config
+
+
+def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path, args: Any) -> RunConfig:
+    """Derive the settings from the dial, the data size and the GPU (engine.contract.presets)."""
+    import json
+
+    from engine.contract.catalog import shape_from_config
+    from engine.contract.presets import derive
+    from engine.hardware import gpu_report
+
+    gpus = gpu_report()
+    readiness = prepared.report.readiness
+    shape = shape_from_config(json.loads((model_folder / "config.json").read_text("utf-8")))
+    derived = derive(
+        config.training.dial,
+        example_count=max(1, readiness.train_examples),
+        total_tokens=max(1, readiness.total_tokens),
+        gpu_total_gib=gpus[0]["total_gib"] if gpus else None,
+        model_shape=shape,
+        gpu_name=gpus[0]["name"] if gpus else None,
+    )
+    training = dataclasses.replace(
+        derived.training,
+        max_steps=config.training.max_steps,
+        seed=config.training.seed,
+    )
+    if config.model.name == "demo":
+        from engine.demo import demo_training
+
+        training = demo_training(training)
+    return config.replace(training=training, lora=derived.lora)

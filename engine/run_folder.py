@@ -1,0 +1,151 @@
+"""A run on disk (DESIGN.md "A run on disk"); nothing a run writes goes outside this folder.
+
+run.json            configuration, software versions, hardware, base model path, state
+events.jsonl        every event the run emitted
+data-manifest.json  the data helper's manifest of sources and what was dropped
+checkpoints/        resumable checkpoints (engine.train.checkpoint)
+adapter/            the final PEFT adapter and the tokenizer
+model-card.md       what was trained on what, how, and its limits
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.contract.config import RunConfig
+from engine.contract.paths import runs_dir
+
+VERSIONED_PACKAGES = ("torch", "transformers", "peft", "bitsandbytes", "tokenizers", "quillora")
+
+
+def default_run_dir(config: RunConfig, root: Path | None = None) -> Path:
+    """<data dir>/runs/<YYYYmmdd-HHMMSS>-<slug of the run or model name>."""
+    label = config.name or Path(config.model.name).name or "run"
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "run"
+    return runs_dir(root) / f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
+
+
+def software_versions() -> dict[str, str | None]:
+    import importlib.metadata
+
+    versions: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def hardware_summary() -> dict[str, Any]:
+    from engine.hardware import gpu_report
+
+    return {
+        "os": f"{platform.system()} {platform.release()}",
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "gpus": gpu_report(),
+    }
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class RunFolder:
+    """Paths and writers for one run folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.run_json = path / "run.json"
+        self.events = path / "events.jsonl"
+        self.manifest = path / "data-manifest.json"
+        self.checkpoints = path / "checkpoints"
+        self.adapter = path / "adapter"
+        self.model_card = path / "model-card.md"
+
+    def create(self) -> RunFolder:
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def read_run(self) -> dict[str, Any]:
+        return json.loads(self.run_json.read_text(encoding="utf-8"))
+
+    def read_config(self) -> RunConfig:
+        return RunConfig.from_dict(self.read_run()["config"])
+
+    def write_run(self, config: RunConfig, base_model_path: Path, state: str) -> None:
+        _write_json_atomic(
+            self.run_json,
+            {
+                "config": config.to_dict(),
+                "base_model_path": str(base_model_path),
+                "software": software_versions(),
+                "hardware": hardware_summary(),
+                "state": state,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+
+    def update_run(self, **fields: Any) -> None:
+        """Merge `fields` (state, result, ...) into run.json."""
+        data = self.read_run()
+        data.update(fields)
+        _write_json_atomic(self.run_json, data)
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        _write_json_atomic(self.manifest, manifest)
+
+
+def write_basic_model_card(
+    run: RunFolder,
+    config: RunConfig,
+    base_model: str,
+    data_summary: dict[str, Any],
+    result: dict[str, Any],
+) -> Path:
+    """A plain model card; the trust helper's engine/model_card.py will supersede it."""
+    lora, training = config.lora, config.training
+    heldout = result.get("best_heldout_loss")
+    lines = [
+        f"# {config.name or 'Quillora style adapter'}",
+        "",
+        f"A LoRA adapter for **{base_model}**, trained with 4-bit QLoRA by Quillora to write "
+        "in the style of the training data.",
+        "",
+        "## Data",
+        "",
+        f"- Examples: {data_summary.get('train_examples', 0)} for training, "
+        f"{data_summary.get('heldout_examples', 0)} kept aside for checking",
+        f"- Tokens: {data_summary.get('total_tokens', 0)}",
+        f"- Rights: {config.data.rights or 'not stated'}",
+        "",
+        "## Settings",
+        "",
+        f"- LoRA rank {lora.rank}, alpha {lora.alpha}, dropout {lora.dropout}, all linear layers",
+        f"- Learning rate {training.learning_rate}, rows of {training.sequence_length} tokens, "
+        f"seed {training.seed}",
+        f"- Steps: {result.get('steps', 0)} ({result.get('reason', '')})",
+        "",
+        "## Evaluation",
+        "",
+        f"- Final training loss: {result.get('final_loss', float('nan')):.4f}",
+        "- Best held-out loss: " + (f"{heldout:.4f}" if heldout is not None else "not measured"),
+        "",
+        "## Limits",
+        "",
+        "The adapter imitates the style of its examples; it does not check facts and can repeat "
+        "phrases from its training data. Review what it writes before publishing it.",
+        "",
+    ]
+    run.model_card.write_text("\n".join(lines), encoding="utf-8")
+    return run.model_card

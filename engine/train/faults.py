@@ -1,0 +1,53 @@
+"""Deliberate faults for tests: out-of-memory, a NaN loss, a full disk.
+
+The recovery code that reacts to them is the real loop's; only the trigger is artificial,
+since a CPU test machine cannot run out of GPU memory on demand. Set in-process, or through
+the QUILLORA_TEST_FAULTS environment variable ("oom_at_step=3,nan_at_step=5,enospc_at_step=4")
+so end-to-end tests can drive the command line.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+
+ENV = "QUILLORA_TEST_FAULTS"
+
+
+@dataclass
+class Faults:
+    oom_at_step: int | None = None
+    nan_at_step: int | None = None
+    enospc_at_step: int | None = None
+    _fired: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        faults = cls()
+        for item in os.environ.get(ENV, "").split(","):
+            name, _, value = item.partition("=")
+            if name.strip() in ("oom_at_step", "nan_at_step", "enospc_at_step"):
+                setattr(faults, name.strip(), int(value))
+        return faults
+
+    def _once(self, name: str, at: int | None, step: int) -> bool:
+        if at is None or at != step or name in self._fired:
+            return False
+        self._fired.add(name)
+        return True
+
+    def maybe_oom(self, step: int) -> None:
+        """Raise torch.OutOfMemoryError once, at the first micro-batch of `step`."""
+        if self._once("oom", self.oom_at_step, step):
+            import torch
+
+            raise torch.OutOfMemoryError("injected out-of-memory (test)")
+
+    def poison(self, step: int) -> float:
+        """A factor for the loss: NaN once at `nan_at_step`, else 1."""
+        return float("nan") if self._once("nan", self.nan_at_step, step) else 1.0
+
+    def maybe_enospc(self, step: int) -> None:
+        if self._once("enospc", self.enospc_at_step, step):
+            raise OSError(errno.ENOSPC, "No space left on device (injected)")

@@ -1,0 +1,61 @@
+"""Token losses for packed micro-batches, and the held-out evaluation.
+
+Losses are summed over trained tokens and divided by the number of trained tokens in the
+whole optimizer step, so a step learns the same thing however its rows are split into
+micro-batches (which out-of-memory recovery relies on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.prompt_format import IGNORE, EncodedExample
+from engine.train.packing import Batch, Row, collate
+
+
+def summed_loss(model: Any, batch: Batch) -> Any:
+    """The sum of next-token cross-entropies over the batch's trained tokens (fp32 scalar).
+
+    No attention mask is passed: position ids that restart at 0 make transformers build the
+    block-diagonal causal mask that keeps packed examples apart.
+    """
+    import torch.nn.functional as F
+
+    output = model(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False)
+    logits = output.logits[:, :-1, :].float()
+    targets = batch.labels[:, 1:]
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        targets.reshape(-1),
+        ignore_index=IGNORE,
+        reduction="sum",
+    )
+
+
+def trained_tokens(rows: list[Row], examples: list[EncodedExample]) -> int:
+    return sum(examples[i].trained_tokens for row in rows for i in row)
+
+
+def evaluate(
+    model: Any,
+    rows: list[Row],
+    examples: list[EncodedExample],
+    micro_batch_size: int,
+    pad_id: int,
+    device: str,
+) -> float:
+    """Mean loss per trained token over the held-out rows (adapter dropout off)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    total, tokens = 0.0, 0
+    try:
+        with torch.no_grad():
+            for start in range(0, len(rows), micro_batch_size):
+                batch = collate(rows[start : start + micro_batch_size], examples, pad_id, device)
+                total += float(summed_loss(model, batch))
+                tokens += batch.trained_tokens
+    finally:
+        model.train(was_training)
+    return total / max(tokens, 1)
