@@ -1,16 +1,141 @@
-"""Placeholder until this command lands."""
+"""`python -m engine chat --run RUN_DIR [--merged]`: chat with a trained run.
+
+Requests arrive on stdin as JSON lines (engine.contract.chat_protocol); answers leave on
+stdout as ChatReady, then ChatToken pieces and one ChatDone per request. A reader thread
+takes stdin so that a `stop` line is seen while a reply is being generated: it sets a flag
+the token loop checks between two tokens. End of stdin means quit.
+"""
 
 from __future__ import annotations
 
 import argparse
+import queue
+import sys
+import threading
+from pathlib import Path
+from typing import IO
 
-from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.chat_protocol import (
+    ChatProtocolError,
+    GenerateRequest,
+    QuitRequest,
+    StopRequest,
+    parse_request,
+)
+from engine.contract.events import ChatDone, ChatReady, ChatToken, Log
 from engine.emit import Emitter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--run", required=True, type=Path, help="the run folder to chat with")
+    parser.add_argument(
+        "--merged",
+        action="store_true",
+        help="merge the adapter into 16-bit base weights (faster, more memory)",
+    )
+    parser.add_argument("--device", choices=("cuda", "cpu"), default=None)
+
+
+class _Inbox:
+    """Requests from stdin: generate requests queue up, stop and quit act at once."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self.requests: queue.Queue[GenerateRequest | None] = queue.Queue()
+        self.current_id = ""
+        self._stopped: set[str] = set()
+        self._stop_all = threading.Event()
+        self._quit = threading.Event()
+        self._lock = threading.Lock()
+        self._emitter = emitter
+
+    def read(self, stream: IO[str]) -> None:
+        for line in stream:
+            if not line.strip():
+                continue
+            try:
+                request = parse_request(line)
+            except ChatProtocolError as exc:
+                self._emitter.emit(Log(message=f"ignored a chat request: {exc}", level="warning"))
+                continue
+            if isinstance(request, GenerateRequest):
+                self.requests.put(request)
+            elif isinstance(request, StopRequest):
+                with self._lock:
+                    if request.id:
+                        self._stopped.add(request.id)
+                    else:
+                        self._stop_all.set()
+            elif isinstance(request, QuitRequest):
+                break
+        self._quit.set()
+        self._stop_all.set()
+        self.requests.put(None)
+
+    def should_stop(self, request_id: str) -> bool:
+        with self._lock:
+            return self._stop_all.is_set() or request_id in self._stopped
+
+    def stopped_before_start(self, request_id: str) -> bool:
+        with self._lock:
+            return request_id in self._stopped or self._quit.is_set()
+
+    def begin(self, request_id: str) -> None:
+        with self._lock:
+            if not self._quit.is_set():
+                self._stop_all.clear()  # a stop sent before this request does not cancel it
+            self.current_id = request_id
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
-    raise EngineError(ErrorKind.INTERNAL_ERROR, "This command is not available yet.")
+    from engine.chat.run_info import read_run
+    from engine.chat.session import ChatSession
+
+    info = read_run(args.run)
+    session = ChatSession(info, merged=args.merged, device=args.device)
+    emitter.emit(
+        ChatReady(
+            model=info.base_model_name,
+            adapter=str(info.adapter_dir),
+            load_seconds=round(session.load_seconds, 3),
+        )
+    )
+    inbox = _Inbox(emitter)
+    reader = threading.Thread(target=inbox.read, args=(sys.stdin,), daemon=True)
+    reader.start()
+    while True:
+        request = inbox.requests.get()
+        if request is None:
+            return 0
+        rid, variant = request.id, request.variant
+        if inbox.stopped_before_start(rid):
+            emitter.emit(
+                ChatDone(
+                    request_id=rid,
+                    text="",
+                    new_tokens=0,
+                    seconds=0.0,
+                    first_token_seconds=0.0,
+                    stopped=True,
+                    variant=variant,
+                )
+            )
+            continue
+        inbox.begin(rid)
+        reply = session.reply(
+            request,
+            on_text=lambda piece, rid=rid, variant=variant: emitter.emit(
+                ChatToken(request_id=rid, text=piece, variant=variant)
+            ),
+            should_stop=lambda rid=rid: inbox.should_stop(rid),
+        )
+        emitter.emit(
+            ChatDone(
+                request_id=rid,
+                text=reply.text,
+                new_tokens=len(reply.token_ids),
+                seconds=round(reply.seconds, 4),
+                first_token_seconds=round(reply.first_token_seconds, 4),
+                stopped=reply.stopped,
+                variant=variant,
+            )
+        )

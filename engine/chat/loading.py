@@ -1,0 +1,91 @@
+"""Load a run's model for chat: the 4-bit base with the adapter, or 16-bit merged weights.
+
+- `load_adapter_model`: the base quantised to NF4 on load (bitsandbytes, as in training) with
+  the PEFT adapter on top. Small in memory; the base variant is the same model inside
+  peft's `disable_adapter()`.
+- `load_merged_model`: the base in 16-bit (bf16 where the GPU supports it, fp32 on the CPU)
+  with the adapter merged in place by peft's `merge_adapter()`; the base variant is served
+  by un-merging around the call. Faster to decode (no LoRA side path, no 4-bit unpacking).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.chat.run_info import RunInfo
+
+
+def pick_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def compute_dtype(device: str) -> Any:
+    """bf16 on GPUs that have it, fp16 on older GPUs, fp32 on the CPU (bf16 there is slow)."""
+    import torch
+
+    if device == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def load_tokenizer(info: RunInfo) -> Any:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(info.tokenizer_dir)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_base_4bit(base_dir: Path, device: str) -> Any:
+    """The base model in NF4 with double quantisation, the same recipe training uses."""
+    import torch
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    dtype = compute_dtype(device)
+    quant = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=dtype,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        base_dir,
+        quantization_config=quant,
+        dtype=dtype,
+        device_map={"": 0 if device == "cuda" else "cpu"},
+        attn_implementation="sdpa",
+    )
+    model.eval()
+    torch.set_grad_enabled(False)
+    return model
+
+
+def load_base_16bit(base_dir: Path, device: str, dtype: Any = None) -> Any:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(
+        base_dir, dtype=dtype or compute_dtype(device), attn_implementation="sdpa"
+    )
+    return model.to(device).eval()
+
+
+def load_adapter_model(info: RunInfo, device: str) -> Any:
+    """4-bit base + adapter (a PeftModel)."""
+    from peft import PeftModel
+
+    base = load_base_4bit(info.base_model_dir, device)
+    return PeftModel.from_pretrained(base, info.adapter_dir, is_trainable=False).eval()
+
+
+def load_merged_model(info: RunInfo, device: str) -> Any:
+    """16-bit base with the adapter merged into its weights (a PeftModel, merged)."""
+    from peft import PeftModel
+
+    base = load_base_16bit(info.base_model_dir, device)
+    model = PeftModel.from_pretrained(base, info.adapter_dir, is_trainable=False).eval()
+    model.merge_adapter()
+    return model

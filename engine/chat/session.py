@@ -1,0 +1,87 @@
+"""A loaded chat model that answers `GenerateRequest`s for the tuned or the base variant.
+
+The base variant is the same weights without the adapter: peft's `disable_adapter()` for the
+4-bit model, an un-merge for merged weights. Both variants draw from a generator seeded with
+the request's seed, so a side-by-side comparison differs only by what the adapter learnt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from engine.chat.decoding import EagerStepper, Reply, Sampling, eos_token_ids, generate
+from engine.chat.loading import load_adapter_model, load_merged_model, load_tokenizer, pick_device
+from engine.chat.run_info import RunInfo
+from engine.contract.chat_protocol import GenerateRequest
+
+
+def prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
+    """The prompt exactly as training formatted conversations, ending with the reply's start.
+
+    Uses engine.prompt_format (the trainer's formatter) when it is there, so chat and
+    training can never disagree; otherwise the tokenizer's chat template.
+    """
+    try:
+        from engine.prompt_format import chat_prompt_ids
+    except ImportError:
+        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+    return list(chat_prompt_ids(tokenizer, messages))
+
+
+class ChatSession:
+    def __init__(self, info: RunInfo, merged: bool = False, device: str | None = None) -> None:
+        started = time.perf_counter()
+        self.info = info
+        self.merged = merged
+        self.device = device or pick_device()
+        self.tokenizer = load_tokenizer(info)
+        loader = load_merged_model if merged else load_adapter_model
+        self.model = loader(info, self.device)
+        self.eos_ids = eos_token_ids(self.model, self.tokenizer)
+        self.eager = EagerStepper(self.model)
+        self.fast: Any = None
+        if merged and self.device == "cuda":
+            from engine.chat.fast import StaticStepper
+
+            max_len = int(getattr(self.model.config, "max_position_embeddings", 4096) or 4096)
+            self.fast = StaticStepper(self.model.get_base_model(), min(max_len, 4096))
+        self.load_seconds = time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def _variant(self, variant: str) -> Iterator[None]:
+        if variant == "tuned":
+            yield
+        elif self.merged:
+            self.model.unmerge_adapter()
+            try:
+                yield
+            finally:
+                self.model.merge_adapter()
+        else:
+            with self.model.disable_adapter():
+                yield
+
+    def reply(
+        self,
+        request: GenerateRequest,
+        on_text: Callable[[str], None],
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> Reply:
+        ids = prompt_ids(self.tokenizer, request.chat_messages())
+        sampling = Sampling(
+            temperature=request.temperature,
+            top_p=request.top_p,
+            max_new_tokens=request.max_new_tokens,
+            seed=request.seed,
+        )
+        stepper = self.eager
+        if self.fast is not None and self.fast.fits(len(ids), sampling.max_new_tokens):
+            stepper = self.fast
+        with self._variant(request.variant):
+            return generate(
+                stepper, self.tokenizer, ids, sampling, self.eos_ids, on_text, should_stop
+            )

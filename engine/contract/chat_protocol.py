@@ -1,0 +1,127 @@
+"""Requests the GUI writes to `python -m engine chat` on stdin, one JSON object per line.
+
+Standard library only, so the GUI can import it. Three kinds of request:
+
+- `generate`: answer a conversation (`messages`, an optional `system` instruction, sampling
+  settings, a `seed`, and which `variant` answers: the tuned model or the base model);
+- `stop`: end the reply in progress (its `id`, or whichever is running when `id` is empty);
+- `quit`: stop any reply and leave.
+
+The engine answers with ChatReady / ChatToken / ChatDone events (engine.contract.events).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal
+
+Variant = Literal["tuned", "base"]
+ROLES = ("system", "user", "assistant")
+
+
+class ChatProtocolError(ValueError):
+    """A request line that cannot be understood; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ChatProtocolError(f"a message role must be one of {ROLES}, not {self.role!r}")
+        if not isinstance(self.content, str):
+            raise ChatProtocolError("a message's content must be text")
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """Answer `messages` (the last one is the user's turn) with the chosen variant."""
+
+    TYPE: ClassVar[str] = "generate"
+    id: str
+    messages: tuple[Message, ...]
+    system: str = ""
+    temperature: float = field(default=0.7, metadata={"help": "0 = always the likeliest word."})
+    top_p: float = field(default=0.9, metadata={"help": "Sample only from the top words."})
+    max_new_tokens: int = field(default=256, metadata={"help": "Length limit of the reply."})
+    seed: int = 0
+    variant: Variant = "tuned"
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ChatProtocolError("a generate request needs an id")
+        if not self.messages:
+            raise ChatProtocolError("a generate request needs at least one message")
+        if not 0.0 <= self.temperature <= 5.0:
+            raise ChatProtocolError("temperature must be between 0 and 5")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ChatProtocolError("top_p must be above 0 and at most 1")
+        if not 1 <= self.max_new_tokens <= 32768:
+            raise ChatProtocolError("max_new_tokens must be between 1 and 32768")
+        if self.variant not in ("tuned", "base"):
+            raise ChatProtocolError("variant must be 'tuned' or 'base'")
+
+    def chat_messages(self) -> list[dict[str, str]]:
+        """The conversation as chat-template dicts, the system instruction first."""
+        turns = [{"role": m.role, "content": m.content} for m in self.messages]
+        if self.system and not (turns and turns[0]["role"] == "system"):
+            turns.insert(0, {"role": "system", "content": self.system})
+        return turns
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    TYPE: ClassVar[str] = "stop"
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class QuitRequest:
+    TYPE: ClassVar[str] = "quit"
+
+
+ChatRequest = GenerateRequest | StopRequest | QuitRequest
+
+
+def to_line(request: ChatRequest) -> str:
+    """One JSON line for `request` (what the GUI writes to the engine's stdin)."""
+    body: dict[str, Any] = {"type": request.TYPE, **asdict(request)}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def parse_request(line: str) -> ChatRequest:
+    """Read one request line; raise ChatProtocolError with a readable reason otherwise."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ChatProtocolError(f"not JSON: {line[:120]!r}") from exc
+    if not isinstance(data, dict):
+        raise ChatProtocolError("a request must be a JSON object")
+    kind = data.get("type")
+    try:
+        if kind == "generate":
+            messages = tuple(
+                Message(role=str(m["role"]), content=m["content"]) for m in data["messages"]
+            )
+            return GenerateRequest(
+                id=str(data["id"]),
+                messages=messages,
+                system=str(data.get("system", "")),
+                temperature=float(data.get("temperature", 0.7)),
+                top_p=float(data.get("top_p", 0.9)),
+                max_new_tokens=int(data.get("max_new_tokens", 256)),
+                seed=int(data.get("seed", 0)),
+                variant=data.get("variant", "tuned"),
+            )
+        if kind == "stop":
+            return StopRequest(id=str(data.get("id", "")))
+        if kind == "quit":
+            return QuitRequest()
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ChatProtocolError):
+            raise
+        raise ChatProtocolError(f"bad {kind} request: {exc}") from exc
+    raise ChatProtocolError(f"unknown request type {kind!r}")

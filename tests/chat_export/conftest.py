@@ -1,0 +1,54 @@
+"""A tiny trained-looking run folder for the chat and export tests.
+
+The base model is the offline demo model (engine.demo) built in a temporary data folder; the
+adapter is a real PEFT LoRA adapter on all linear layers whose B matrices are given small
+random values (seeded), so that it changes the model's output the way a trained one does,
+without spending test time on training.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def _build_base(root: Path) -> Path:
+    from engine.demo import ensure_demo_model
+
+    return ensure_demo_model(root)
+
+
+def make_run(base_dir: Path, run_dir: Path, scale: float = 0.3, seed: int = 7) -> Path:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    lora = LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", task_type="CAUSAL_LM")
+    peft_model = get_peft_model(model, lora)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * scale)
+    adapter_dir = run_dir / "adapter"
+    peft_model.save_pretrained(adapter_dir)
+    AutoTokenizer.from_pretrained(base_dir).save_pretrained(adapter_dir)
+    run_json = {
+        "config": {"model": {"name": "demo", "revision": "main"}, "lora": {"rank": 8}},
+        "base_model_path": str(base_dir),
+    }
+    (run_dir / "run.json").write_text(json.dumps(run_json), encoding="utf-8")
+    return run_dir
+
+
+@pytest.fixture(scope="session")
+def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build_base(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run(demo_base, tmp_path_factory.mktemp("run"))

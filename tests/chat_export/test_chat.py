@@ -1,0 +1,117 @@
+"""Chat on the CPU with the demo model and a non-zero LoRA adapter (4-bit base + adapter)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.contract.chat_protocol import GenerateRequest, Message, StopRequest, to_line
+from engine.contract.events import ChatDone, ChatReady, ChatToken, parse_line
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _request(rid: str, **kw: object) -> GenerateRequest:
+    fields = {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 24, "seed": 11, **kw}
+    return GenerateRequest(id=rid, messages=(Message("user", "Write about spring."),), **fields)
+
+
+@pytest.fixture(scope="module")
+def session(demo_run: Path):
+    from engine.chat.run_info import read_run
+    from engine.chat.session import ChatSession
+
+    return ChatSession(read_run(demo_run), merged=False, device="cpu")
+
+
+def test_same_seed_same_text_and_base_differs(session) -> None:
+    pieces: list[str] = []
+    first = session.reply(_request("a"), on_text=pieces.append)
+    again = session.reply(_request("b"), on_text=lambda _: None)
+    base = session.reply(_request("c", variant="base"), on_text=lambda _: None)
+    assert first.token_ids and "".join(pieces) == first.text
+    assert again.token_ids == first.token_ids
+    assert base.token_ids != first.token_ids
+    # The adapter was switched back on after the base reply.
+    assert session.reply(_request("d"), on_text=lambda _: None).token_ids == first.token_ids
+
+
+def test_stop_between_tokens(session) -> None:
+    seen: list[str] = []
+    reply = session.reply(
+        _request("s", max_new_tokens=500), on_text=seen.append, should_stop=lambda: len(seen) >= 3
+    )
+    assert reply.stopped and 3 <= len(reply.token_ids) <= 4
+
+
+def test_static_cache_stepper_matches_eager(session) -> None:
+    from engine.chat.decoding import EagerStepper, Sampling, generate
+    from engine.chat.fast import StaticStepper
+    from engine.chat.session import prompt_ids
+
+    ids = prompt_ids(session.tokenizer, [{"role": "user", "content": "Hello there"}])
+    sampling = Sampling(temperature=0.0, max_new_tokens=16)
+    model = session.model.get_base_model()
+    eager = generate(EagerStepper(model), session.tokenizer, ids, sampling, set(), lambda _: None)
+    static = StaticStepper(model, max_cache_len=128, compile_step=False)
+    fast = generate(static, session.tokenizer, ids, sampling, set(), lambda _: None)
+    assert fast.token_ids == eager.token_ids
+
+
+def test_chat_command_streams_and_stops(demo_run: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "chat", "--run", str(demo_run), "--device", "cpu"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert proc.stdin and proc.stdout
+    try:
+        ready = parse_line(proc.stdout.readline())
+        assert isinstance(ready, ChatReady), ready
+        proc.stdin.write(to_line(_request("one")) + "\n")
+        proc.stdin.flush()
+        tokens: list[str] = []
+        while True:
+            event = parse_line(proc.stdout.readline())
+            if isinstance(event, ChatToken):
+                tokens.append(event.text)
+            elif isinstance(event, ChatDone):
+                break
+        assert event.request_id == "one" and not event.stopped
+        assert len(tokens) >= 2 and "".join(tokens) == event.text
+        assert event.new_tokens > 0 and event.first_token_seconds <= event.seconds
+
+        # A long reply, stopped as soon as it starts streaming.
+        proc.stdin.write(to_line(_request("long", max_new_tokens=4000, seed=5)) + "\n")
+        proc.stdin.flush()
+        count = 0
+        while True:
+            event = parse_line(proc.stdout.readline())
+            if isinstance(event, ChatToken) and count == 0:
+                proc.stdin.write(to_line(StopRequest(id="long")) + "\n")
+                proc.stdin.flush()
+            if isinstance(event, ChatToken):
+                count += 1
+            if isinstance(event, ChatDone):
+                break
+        assert event.stopped and event.new_tokens < 4000
+        proc.stdin.write(json.dumps({"type": "quit"}) + "\n")
+        proc.stdin.flush()
+        deadline = time.time() + 30
+        while proc.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
