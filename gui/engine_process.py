@@ -63,6 +63,7 @@ class EngineProcess(QThread):
         self._env = dict(env) if env is not None else None
         self._proc: subprocess.Popen[bytes] | None = None
         self._start_error = ""
+        self._tail_offset = 0
         self._stdin_lock = threading.Lock()
         self._detach = threading.Event()
         self._stopping = threading.Event()
@@ -88,6 +89,9 @@ class EngineProcess(QThread):
             with self.stderr_path.open("ab") as err:
                 if self.events_path is not None:
                     self.events_path.parent.mkdir(parents=True, exist_ok=True)
+                    # Follow only what this child writes (a resumed run appends).
+                    if self.events_path.exists():
+                        self._tail_offset = self.events_path.stat().st_size
                     with self.events_path.open("ab") as out:
                         self._proc = self._popen(out, err, env)
                 else:
@@ -155,6 +159,7 @@ class EngineProcess(QThread):
 
     def _tail_file(self, proc: subprocess.Popen[bytes], path: Path) -> None:
         with path.open("rb") as stream:
+            stream.seek(self._tail_offset)
             pending = b""
             while True:
                 chunk = stream.readline()

@@ -76,17 +76,15 @@ def new_run_dir(config: RunConfig, root: Path | None = None) -> Path:
     return candidate
 
 
-def train_arguments(config: RunConfig, config_path: Path, run_dir: Path, resume: bool) -> list[str]:
-    """The engine's command line for a training run (DESIGN.md, "Engine command line")."""
-    args = ["train", "--model", config.model.name, "--config", str(config_path)]
-    args += ["--output", str(run_dir)]
-    for source in config.data.sources:
-        args += ["--data", source]
-    if config.training.max_steps:
-        args += ["--max-steps", str(config.training.max_steps)]
+def train_arguments(config_path: Path, run_dir: Path, resume: bool) -> list[str]:
+    """The engine's command line for a training run (engine/commands/train.py).
+
+    A new run passes the whole configuration (already derived from the dial by the Train
+    page) with --config; a resumed run names only its folder: the engine rereads run.json.
+    """
     if resume:
-        args.append("--resume")
-    return args
+        return ["train", "--resume", str(run_dir)]
+    return ["train", "--config", str(config_path), "--output", str(run_dir)]
 
 
 class RunController(QObject):
@@ -150,20 +148,25 @@ class RunController(QObject):
             self.sig_state_changed.emit(state)
 
     # -- commands -------------------------------------------------------------------------
-    def start(self, config: RunConfig, run_dir: Path | None = None, resume: bool = False) -> Path:
+    def start(self, config: RunConfig, run_dir: Path | None = None) -> Path:
         """Start training `config` in `run_dir` (a new folder if None); returns the folder."""
-        if self.is_active:
-            raise RuntimeError("A run is already in progress.")
         run_dir = run_dir or new_run_dir(config)
         run_dir.mkdir(parents=True, exist_ok=True)
         request = run_dir / run_files.REQUEST_FILE
         request.write_text(config.to_json(), encoding="utf-8")
+        self._launch(run_dir, train_arguments(request, run_dir, resume=False))
+        return run_dir
+
+    def resume_run(self, run_dir: Path) -> None:
+        """Continue a stopped or interrupted run from its last checkpoint."""
+        self._launch(run_dir, train_arguments(run_dir / run_files.REQUEST_FILE, run_dir, True))
+
+    def _launch(self, run_dir: Path, arguments: list[str]) -> None:
+        if self.is_active:
+            raise RuntimeError("A run is already in progress.")
         self._reset(run_dir)
-        command = engine_command(
-            *train_arguments(config, request, run_dir, resume), base=self._engine_base
-        )
         child = EngineProcess(
-            command,
+            engine_command(*arguments, base=self._engine_base),
             stderr_path=run_dir / run_files.STDERR_FILE,
             events_path=run_dir / run_files.STDOUT_FILE,
             parent=self,
@@ -173,7 +176,6 @@ class RunController(QObject):
         child.start()
         if child.pid is not None:
             run_files.write_pid(run_dir, child.pid)
-        return run_dir
 
     def attach(self, run_dir: Path) -> bool:
         """Follow a run that is training in the background; False if it is not running."""

@@ -1,0 +1,283 @@
+"""The main window: the user's path as steps in a sidebar, one page per step.
+
+Model and Data pages come from gui/pages/model_page.py and data_page.py when present (a
+stand-in otherwise); Try it and Share likewise from try_page.py / share_page.py. The window
+wires the pages together, owns the run controller through the Train page, asks what to do
+with a running run on close, and after the first paint checks this computer (doctor) and
+looks for runs to reattach to or resume. Importing this module never loads the ML stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QWidget,
+)
+
+from engine.contract.events import Event, Finished, Report
+from engine.contract.paths import assets_dir, runs_dir
+from gui import run_files, settings
+from gui.engine_command import engine_command
+from gui.engine_process import EngineProcess
+from gui.pages.fallback_pages import FallbackDataPage, FallbackModelPage
+from gui.pages.placeholder_pages import SharePlaceholder, TryItPlaceholder
+from gui.pages.runs_page import RunsPage
+from gui.pages.settings_page import SettingsPage
+from gui.pages.train_page import TrainPage
+from gui.pages.welcome_page import WelcomePage
+from gui.run_controller import RunController
+from gui.theme import icon
+from gui.widgets.step_sidebar import Step, StepSidebar
+
+STEPS = [
+    Step("welcome", "Start here", "welcome", "What Quillora does, and the offline demo"),
+    Step("model", "1  Model", "model", "Pick the base model to teach"),
+    Step("data", "2  Data", "data", "Add the writing it should learn from"),
+    Step("train", "3  Train", "train", "Train, watch, pause or stop"),
+    Step("try", "4  Try it", "try", "Write with your trained model"),
+    Step("share", "5  Share", "share", "Export for Ollama, LM Studio and others"),
+    Step("runs", "Runs", "runs", "Everything you have trained"),
+    Step("settings", "Settings", "settings", "Data folder, token, offline mode"),
+]
+DEMO_SAMPLES = ("samples", "brand_voice.csv")
+
+
+def _page(module: str, name: str, fallback: type[QWidget], parent: QWidget) -> QWidget:
+    """The real page if its module exists, else the stand-in with the same interface."""
+    try:
+        cls = getattr(importlib.import_module(f"gui.pages.{module}"), name)
+    except (ImportError, AttributeError):
+        cls = fallback
+    return cls(parent)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, engine_base: Sequence[str] | None = None, background_work: bool = True
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Quillora")
+        self.setWindowIcon(icon("feather", "#5b4fe0", 64))
+        self.resize(1180, 780)
+        self.setMinimumSize(900, 620)
+        self._background_work = background_work
+        self._doctor: EngineProcess | None = None
+        self._tray: QSystemTrayIcon | None = None
+        self.controller = RunController(engine_base, parent=self)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = StepSidebar(STEPS)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pageArea")
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.welcome_page = WelcomePage(self)
+        self.model_page: Any = _page("model_page", "ModelPage", FallbackModelPage, self)
+        self.data_page: Any = _page("data_page", "DataPage", FallbackDataPage, self)
+        self.train_page = TrainPage(self.controller, self)
+        self.try_page: Any = _page("try_page", "TryPage", TryItPlaceholder, self)
+        self.share_page: Any = _page("share_page", "SharePage", SharePlaceholder, self)
+        self.runs_page = RunsPage(self)
+        self.settings_page = SettingsPage(self)
+        self.settings_page.run_active = lambda: self.controller.is_active
+        self.pages: dict[str, QWidget] = {
+            "welcome": self.welcome_page,
+            "model": self.model_page,
+            "data": self.data_page,
+            "train": self.train_page,
+            "try": self.try_page,
+            "share": self.share_page,
+            "runs": self.runs_page,
+            "settings": self.settings_page,
+        }
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+        self._wire()
+        self.go_to("model" if settings.welcome_done() else "welcome")
+
+    def _wire(self) -> None:
+        self.sidebar.sig_step_chosen.connect(self._on_sidebar_step_chosen)
+        self.welcome_page.sig_demo_requested.connect(self.start_demo)
+        self.welcome_page.sig_start_requested.connect(lambda: self.go_to("model"))
+        self.model_page.sig_model_chosen.connect(self._on_model_chosen)
+        self.data_page.sig_data_ready.connect(self.train_page.set_selection)
+        self.train_page.sig_go_to.connect(self.go_to)
+        self.train_page.sig_run_finished.connect(self._on_run_finished)
+        self.runs_page.sig_resume_requested.connect(self.resume_run)
+        self.runs_page.sig_watch_requested.connect(self.watch_run)
+        self.runs_page.sig_try_requested.connect(self._on_runs_try_requested)
+
+    # -- navigation -------------------------------------------------------------------------
+    def go_to(self, key: str) -> None:
+        page = self.pages.get(key)
+        if page is None:
+            return
+        self.stack.setCurrentWidget(page)
+        self.sidebar.select(key)
+
+    def current_key(self) -> str:
+        current = self.stack.currentWidget()
+        return next((k for k, p in self.pages.items() if p is current), "")
+
+    def _on_sidebar_step_chosen(self, key: str) -> None:
+        if self.current_key() != key:
+            self.go_to(key)
+
+    # -- the user's path --------------------------------------------------------------------
+    def start_demo(self) -> None:
+        """One click: the demo model, the bundled samples, then the Train step."""
+        settings.set_welcome_done()
+        samples = assets_dir().joinpath(*DEMO_SAMPLES)
+        self.model_page.set_model("demo")
+        if samples.exists():
+            self.data_page.set_sources([str(samples)])
+        else:
+            QMessageBox.warning(
+                self,
+                "The demo samples are missing",
+                f"Quillora expected its sample writing at {samples}. Reinstalling Quillora "
+                "brings it back; you can still add your own writing on the Data step.",
+            )
+        self.go_to("train")
+
+    def _on_model_chosen(self, name: str) -> None:
+        settings.set_welcome_done()
+        self.train_page.set_model(name)
+        if hasattr(self.data_page, "set_model"):
+            self.data_page.set_model(name)
+
+    def _on_run_finished(self, event: Finished) -> None:
+        run_dir = self.controller.run_dir or Path(event.run_dir)
+        self._give_run_to_pages(run_dir)
+        self.notify("Training finished", "Your style adapter is ready. Open Quillora to try it.")
+
+    def _on_runs_try_requested(self, run_dir: Path) -> None:
+        self._give_run_to_pages(run_dir)
+        self.go_to("try")
+
+    def _give_run_to_pages(self, run_dir: Path) -> None:
+        for page in (self.try_page, self.share_page):
+            if hasattr(page, "set_run"):
+                page.set_run(run_dir)
+
+    def resume_run(self, run_dir: Path) -> None:
+        if self.controller.is_active:
+            QMessageBox.information(self, "A run is training", "Wait for it to finish first.")
+            return
+        self.train_page._clear_run_view()
+        self.controller.resume_run(Path(run_dir))
+        self.go_to("train")
+
+    def watch_run(self, run_dir: Path) -> None:
+        if self.controller.attach(Path(run_dir)):
+            self.train_page._clear_run_view()
+            self.go_to("train")
+
+    def notify(self, title: str, message: str) -> None:
+        """A desktop notification where the system offers one; the taskbar blinks anyway."""
+        QApplication.alert(self)
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self._tray is None:
+            self._tray = QSystemTrayIcon(self.windowIcon(), self)
+            self._tray.setToolTip("Quillora")
+        self._tray.show()
+        self._tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    # -- work after the first paint -----------------------------------------------------------
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._background_work:
+            self._background_work = False
+            QTimer.singleShot(400, self._after_first_show)
+
+    def _after_first_show(self) -> None:
+        settings.export_token_to_environment()
+        self._run_doctor()
+        self.check_unfinished_runs(ask=True)
+
+    def _run_doctor(self) -> None:
+        self._doctor = EngineProcess(engine_command("doctor"), parent=self)
+        self._doctor.sig_event.connect(self._on_doctor_event)
+        self._doctor.start()
+
+    def _on_doctor_event(self, event: Event) -> None:
+        if isinstance(event, Report) and event.name == "doctor":
+            self.train_page.set_doctor_report(event.body)
+            if hasattr(self.model_page, "set_doctor_report"):
+                self.model_page.set_doctor_report(event.body)
+
+    def check_unfinished_runs(self, ask: bool) -> run_files.RunSummary | None:
+        """Reattach to a run training in the background, or offer to resume a stopped one."""
+        runs = run_files.list_runs(runs_dir())
+        live = next((r for r in runs if r.live), None)
+        if live is not None:
+            self.watch_run(live.path)
+            return live
+        stopped = next((r for r in runs if r.state == "interrupted" and r.resumable), None)
+        if stopped is not None and ask:
+            answer = QMessageBox.question(
+                self,
+                "Resume your last run?",
+                f"The run from {stopped.name} stopped before it finished (step "
+                f"{stopped.checkpoint_step:,} is saved). Continue it now?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.resume_run(stopped.path)
+        return stopped
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.is_active and not self.controller.is_attached:
+            choice = self.ask_close_during_run()
+            if choice == "cancel":
+                event.ignore()
+                return
+            if choice == "stop":
+                self.controller.stop_and_save()
+            self.controller.keep_in_background()
+        elif self.controller.is_active:
+            self.controller.keep_in_background()
+        if self._doctor is not None and self._doctor.isRunning():
+            self._doctor.kill_now()
+            self._doctor.wait(2000)
+        event.accept()
+
+    def ask_close_during_run(self) -> str:
+        """'background', 'stop' or 'cancel' (keep the window open)."""
+        box = QMessageBox(self)
+        box.setWindowTitle("A run is training")
+        box.setText("Quillora is still training. What would you like to do?")
+        box.setInformativeText(
+            "Training can keep going in the background; reopen Quillora to watch it again. "
+            "Or stop now and keep what it has learned so far."
+        )
+        background = box.addButton("Keep training in background", QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton("Stop and save", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(background)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is stop:
+            return "stop"
+        if clicked is cancel:
+            return "cancel"
+        return "background"

@@ -1,0 +1,1 @@
+"""Reusable widgets: the step sidebar, the loss chart, sparklines, stat tiles."""
