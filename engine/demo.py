@@ -165,3 +165,13 @@ def demo_training(training):  # TrainingSettings -> TrainingSettings
 
 
 DEMO_LEARNING_RATE = 2e-3
+
+
+def builtin_examples():  # -> list[Example]
+    """Prose examples from the built-in paragraphs (selftest; needs no files)."""
+    from engine.data.examples import Example
+
+    paragraphs = [" ".join(p.split()) for p in FALLBACK_TEXT.split("\n\n") if p.strip()]
+    sentences = [s.strip() + "." for p in paragraphs for s in p.split(". ") if s.strip()]
+    texts = paragraphs + sentences
+    return [Example(response=t, source=f"builtin#{i}") for i, t in enumerate(texts)]

@@ -113,7 +113,7 @@ def execute(
         too_short=readiness.too_short,
     )
     try:
-        finished = train(
+        outcome = train(
             config,
             model_folder,
             prepared.train,
@@ -128,6 +128,7 @@ def execute(
     except EngineError as exc:
         run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
         raise
+    finished = outcome.finished
     result = {
         "steps": finished.steps,
         "final_loss": finished.final_loss,

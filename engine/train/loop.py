@@ -49,6 +49,14 @@ from engine.train.packing import Row, collate, eval_rows, plan_steps
 from engine.train.schedule import learning_rate_at
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How the run ended, and the trained model (still in memory, for callers that test it)."""
+
+    finished: Finished
+    model: Any
+
+
 @dataclass
 class DataCounts:
     """What the data readers dropped, passed through to the DataPrepared event."""
@@ -71,8 +79,8 @@ def train(
     faults: Faults | None = None,
     resume: bool = False,
     counts: DataCounts | None = None,
-) -> Finished:
-    """Train a LoRA adapter on `train_examples`; returns the Finished event it emitted."""
+) -> Outcome:
+    """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`."""
     import torch
 
     settings = config.training
@@ -146,6 +154,11 @@ def train(
     started_at = [time.monotonic()]
     step_seconds: list[float] = []
     reason = "max_steps" if settings.max_steps else "completed"
+
+    if heldout_rows and not resume:  # the starting point of the held-out curve
+        _evaluate(
+            model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
+        )
 
     # 5. The loop: one optimizer step per planned list of rows.
     while state.step < total_steps:
@@ -231,7 +244,7 @@ def train(
         seconds=round(state.seconds + time.monotonic() - started_at[0], 2),
         reason=reason,
     )
-    return finished
+    return Outcome(finished, model)
 
 
 def make_optimizer(trainable: list[Any], config: RunConfig, device: str) -> Any:
