@@ -38,6 +38,7 @@ from gui.pages.settings_page import SettingsPage
 from gui.pages.train_page import TrainPage
 from gui.pages.welcome_page import WelcomePage
 from gui.run_controller import RunController
+from gui.selection import DataSelection
 from gui.theme import icon
 from gui.widgets.step_sidebar import Step, StepSidebar
 
@@ -148,6 +149,10 @@ class MainWindow(QMainWindow):
         self.model_page.set_model("demo")
         if samples.exists():
             self.data_page.set_sources([str(samples)])
+            # The Data step shows its report; Train can start right away with the samples.
+            self.train_page.set_selection(
+                DataSelection(sources=(str(samples),), label="Sample brand copy (demo)")
+            )
         else:
             QMessageBox.warning(
                 self,

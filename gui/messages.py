@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLayout,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -147,9 +148,11 @@ class ErrorDialog(QDialog):
             explanation = f"{failed.message}\n\n{explanation}"
         body = QLabel(explanation)
         body.setWordWrap(True)
+        body.setMinimumWidth(440)
         layout.addWidget(body)
         step = QLabel(f"<b>What to do:</b> {words.next_step}")
         step.setWordWrap(True)
+        step.setMinimumWidth(440)
         layout.addWidget(step)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.copy_button = QPushButton("Copy details")
@@ -159,6 +162,7 @@ class ErrorDialog(QDialog):
         buttons.accepted.connect(self.accept)
         layout.addSpacing(6)
         layout.addWidget(buttons)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(details_text(self.failed))

@@ -34,6 +34,7 @@ from engine.contract.events import (
 )
 from gui.messages import ErrorDialog, message_for
 from gui.run_controller import ACTIVE_STATES, RunController, RunState
+from gui.run_files import latest_checkpoint
 from gui.selection import DataSelection
 from gui.theme import icon
 from gui.train_plan import Plan, clock, make_plan, plain_duration
@@ -166,11 +167,6 @@ class TrainPage(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
         box.addWidget(self.notice)
-        # The chart (pyqtgraph + numpy, ~0.7 s to import) is made when a run is first shown,
-        # so the window appears fast; `chart_data` keeps what arrives before it exists.
-        self.chart: Any = None
-        self.chart_box = QVBoxLayout()
-        box.addLayout(self.chart_box)
         self.error_banner = QLabel()
         self.error_banner.setObjectName("errorBanner")
         self.error_banner.setWordWrap(True)
@@ -182,6 +178,9 @@ class TrainPage(QWidget):
         self.try_button.clicked.connect(lambda: self.sig_go_to.emit("try"))
         self.details_button = QPushButton("What happened?")
         self.details_button.clicked.connect(self._show_error_dialog)
+        self.resume_button = QPushButton(icon("resume"), " Resume from the last checkpoint")
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        done.addWidget(self.resume_button)
         self.again_button = QPushButton("New run")
         self.again_button.clicked.connect(self._on_again_clicked)
         done.addWidget(self.try_button)
@@ -189,6 +188,11 @@ class TrainPage(QWidget):
         done.addWidget(self.again_button)
         done.addStretch(1)
         box.addLayout(done)
+        # The chart (pyqtgraph + numpy, ~0.7 s to import) is made when a run is first shown,
+        # so the window appears fast; `chart_data` keeps what arrives before it exists.
+        self.chart: Any = None
+        self.chart_box = QVBoxLayout()
+        box.addLayout(self.chart_box)
         return frame
 
     def _connect_controller(self) -> None:
@@ -252,7 +256,7 @@ class TrainPage(QWidget):
         return (
             f"<b>Expected time:</b> {plain_duration(plan.estimated_seconds)} "
             f"({plan.total_steps:,} steps) &nbsp;·&nbsp; <b>Peak {where}:</b> "
-            f"{plan.peak_memory_gib:.1f} GiB{fits}"
+            f"{_gib(plan.peak_memory_gib)}{fits}"
         )
 
     # -- commands -------------------------------------------------------------------------------
@@ -281,6 +285,12 @@ class TrainPage(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             self.controller.cancel()
 
+    def _on_resume_clicked(self) -> None:
+        run_dir = self.controller.run_dir
+        if run_dir is not None and not self.controller.is_active:
+            self._clear_run_view()
+            self.controller.resume_run(run_dir)
+
     def _on_again_clicked(self) -> None:
         self._clear_run_view()
         self._show_state(RunState.IDLE)
@@ -297,7 +307,8 @@ class TrainPage(QWidget):
             from gui.widgets.loss_chart import LossChart
 
             self.chart = LossChart()
-            self.chart.setMinimumHeight(240)
+            self.chart.setMinimumHeight(260)
+            self.chart.setMaximumHeight(380)
             self.chart_box.addWidget(self.chart)
         return self.chart
 
@@ -383,6 +394,12 @@ class TrainPage(QWidget):
         self.try_button.setVisible(state in (RunState.FINISHED, RunState.STOPPED))
         self.details_button.setVisible(state == RunState.FAILED)
         self.again_button.setVisible(ended)
+        run_dir = self.controller.run_dir
+        self.resume_button.setVisible(
+            state in (RunState.FAILED, RunState.CANCELLED)
+            and run_dir is not None
+            and latest_checkpoint(run_dir) > 0
+        )
         if not active:
             self._refresh_plan()
 
@@ -394,3 +411,9 @@ class TrainPage(QWidget):
         for event in events:
             self._on_event(event)
         self._show_state(state)
+
+
+def _gib(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return "under 0.1 GiB" if value < 0.1 else f"{value:.1f} GiB"

@@ -82,7 +82,7 @@ class WelcomePage(QWidget):
             grid.addWidget(frame, 1)
         layout.addLayout(grid)
         layout.addStretch(1)
-        foot = muted("You can come back here any time: it is the house icon's page.")
+        foot = muted("You can come back here any time: “Start here” in the sidebar.")
         foot.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(foot)
 

@@ -62,6 +62,7 @@ class AdvancedSettings(QWidget):
         caption.setToolTip(field_help(TrainingSettings, "max_steps"))
         self.max_steps = QSpinBox()
         self.max_steps.setRange(0, 1_000_000)
+        self.max_steps.setMaximumWidth(140)
         self.max_steps.setAccessibleName("Stop after this many steps")
         self.max_steps.setToolTip(field_help(TrainingSettings, "max_steps"))
         self.max_steps.valueChanged.connect(self.sig_max_steps_changed)

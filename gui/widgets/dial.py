@@ -31,7 +31,6 @@ class DialSelector(QWidget):
             button.setCheckable(True)
             button.setMinimumHeight(64)
             button.setAccessibleName(f"{title}: {text}")
-            button.setStyleSheet("text-align: left; padding: 10px 14px;")
             self.group.addButton(button)
             self.buttons[key] = button
             layout.addWidget(button, 1)

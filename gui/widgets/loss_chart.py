@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.theme import colors
 
-SMOOTHING = 0.6  # exponential moving average weight of the previous value
+SMOOTHING = 0.3  # exponential moving average weight of the previous value
 
 
 class LossChart(QWidget):

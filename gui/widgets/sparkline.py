@@ -13,7 +13,7 @@ class Sparkline(QWidget):
     def __init__(self, values: list[float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.values = downsample([v for v in values if v == v], 120)  # drop NaN
-        self.setMinimumSize(QSize(120, 36))
+        self.setFixedSize(QSize(140, 40))
         self.setAccessibleName("Loss curve of this run")
 
     def sizeHint(self) -> QSize:
