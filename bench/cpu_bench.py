@@ -78,7 +78,29 @@ def demo_run_seconds(runs: int) -> dict[str, Any]:
     result = _summary(samples, target=60.0)
     result["steps"] = finished[-1].get("steps")
     result["final_loss"] = finished[-1].get("final_loss")
+    result["predicted_seconds"] = _predicted_demo_seconds(_events(done.stdout))
     return result
+
+
+def _predicted_demo_seconds(events: list[dict[str, Any]]) -> float | None:
+    """The pre-Start estimate (estimates.estimate_run_seconds) for the run just measured."""
+    sys.path.insert(0, str(ROOT))
+    from engine.contract.estimates import DEMO_SHAPE, TrainPlan, estimate_run_seconds
+
+    data = next((e for e in events if e.get("type") == "data_prepared"), None)
+    steps = [e for e in events if e.get("type") == "step_progress"]
+    evaluations = sum(1 for e in events if e.get("type") == "evaluation")
+    if data is None or not steps:
+        return None
+    epochs = float(steps[-1].get("epoch") or 1.0)
+    train_share = data["train_examples"] / max(1, data["examples"])
+    train_tokens = int(data["total_tokens"] * train_share)
+    heldout_tokens = data["total_tokens"] - train_tokens
+    plan = TrainPlan(sequence_length=512, micro_batch=1, gradient_checkpointing=False)
+    seconds = estimate_run_seconds(
+        train_tokens, epochs, "CPU", DEMO_SHAPE, plan, heldout_tokens, evaluations
+    )
+    return round(seconds, 1)
 
 
 def prepare_csv_seconds(rows: int, runs: int) -> dict[str, Any]:

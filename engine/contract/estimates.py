@@ -266,10 +266,11 @@ def gpu_class_for_name(name: str | None) -> GpuClass:
 EFFICIENCY: dict[tuple[Implementation, bool], tuple[float, float]] = {}
 
 # The demo shape trains at about this many tokens a second on one thread of a shared 2-core
-# CPU (bench/train_bench.py --shape tiny, engine variant: 2,750 packed, 2,020 padded; 2 rows
-# of 512 tokens, 4-bit, no checkpointing); other models on a CPU scale down with their FLOPs
+# CPU: 1,995 (median of step_progress) in `python -m engine train --model demo` on the bundled
+# samples, rows of 512 tokens, 4-bit, no checkpointing (bench/train_bench.py --shape tiny
+# measures 2,020-2,750 for the bare steps). Other models on a CPU scale down with their FLOPs
 # a token.
-CPU_TOKENS_PER_SECOND = 2500.0
+CPU_TOKENS_PER_SECOND = 2000.0
 CPU_REFERENCE_PLAN = TrainPlan(sequence_length=512, micro_batch=2, gradient_checkpointing=False)
 
 
@@ -327,13 +328,18 @@ def estimate_run_seconds(
 ) -> float:
     """Predicted wall time of a run: loading, the training tokens, and the held-out checks.
 
-    Loading (reading and quantizing the weights) is taken as 10 s plus 4 s per billion
-    parameters; an evaluation is forward-only, a third of a training step's cost per token.
+    Start-up (importing the ML stack, reading and quantizing the weights) is taken as 10 s
+    on a GPU machine, 20 s on the CPU (measured: the demo's first step comes 15-20 s after
+    the command starts on a shared 2-core machine, building the demo model included), plus
+    4 s per billion parameters; an evaluation is forward-only, a third of a training step's
+    cost per token on the GPU (without checkpointing a half).
     """
     model = model or LLAMA_3_2_1B
     plan = plan or TrainPlan()
     rate = tokens_per_second(model, plan, gpu)
-    load = 10.0 + 4.0 * model.total_parameters / 1e9
+    gpu_class = GPU_CLASSES[gpu] if isinstance(gpu, str) else gpu
+    startup = 10.0 if gpu_class.bf16_tflops > 0 else 20.0
+    load = startup + 4.0 * model.total_parameters / 1e9
     passes = 3 if plan.gradient_checkpointing else 2
     evaluation = evaluations * heldout_tokens / (rate * passes)
     return load + tokens * epochs / rate + evaluation
