@@ -149,6 +149,10 @@ class DataPreview:
     guess for the first table); each FileInfo carries its own too. `preview` holds the first
     ~30 examples; `pii` one entry per kind found. `model` is the model whose template made
     `rendered` (empty when none was given).
+
+    The personal-data check looks at every row when redaction is on; otherwise, to stay quick
+    on large files, at the first rows up to a few megabytes of text: `pii_rows_checked` of
+    `pii_rows_total` says how far it got (equal when every row was checked).
     """
 
     files: tuple[FileInfo, ...]
@@ -156,6 +160,8 @@ class DataPreview:
     mapping: ColumnMapping | None = None
     preview: tuple[PreviewExample, ...] = ()
     pii: tuple[PiiFinding, ...] = ()
+    pii_rows_checked: int = 0
+    pii_rows_total: int = 0
     model: str = ""
     truncated: bool = False
     notes: tuple[str, ...] = ()

@@ -26,6 +26,8 @@ def estimate_tokens(text: str) -> int:
 
 def normalise(text: str) -> str:
     """One newline style, no control characters, no trailing spaces, at most one blank line."""
+    if text.isprintable():  # the common case of a one-line row: no newlines, no controls
+        return text.strip()
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
@@ -127,15 +129,15 @@ def derived_prompt(text: str, title: str = "", part: int = 0) -> str:
     Without one: "Write a piece that begins: '...'" from the first words.
     """
     title = clean_title(title)
-    if not title:
-        first_line = text.strip().split("\n", 1)[0]
-        if looks_like_title(first_line) and "\n" in text.strip():
+    if not title and "\n" in text:
+        first_line = text.split("\n", 1)[0]
+        if looks_like_title(first_line):
             title = clean_title(first_line)
     if title:
         if part:
             return f"Write the next part of the piece titled '{title}'."
         return f"Write a piece titled '{title}'."
-    words = text.split()
+    words = text.split(maxsplit=8)
     opening = " ".join(words[:8]).rstrip(",;:")
     if len(words) > 8:
         opening += "…"

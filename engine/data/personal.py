@@ -1,20 +1,27 @@
 """Looking for personal data while reading: counts and masked samples for the preview,
 and the redaction the user asked for (DataSettings.redact).
 
-The scanner itself is `engine.data.pii` (scan / redact); this module only collects what it
-finds. The values never leave the engine: samples show them masked ("j***@e*****.com").
+The scanner itself is `engine.data.pii` (scan); this module collects what it finds and
+replaces the chosen kinds from the same scan, so each text is scanned once. Scanning costs
+far more than reading, so without redaction only the first rows (up to SCAN_CHARS of text)
+are checked for the preview; with redaction every row is. The values never leave the
+engine: samples show them masked ("j***@e******.c**").
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.contract.data_report import PiiFinding
+from engine.contract.pii_kinds import PLACEHOLDERS
 
 MAX_SAMPLES = 3
 MAX_SOURCES = 5
 CONTEXT_CHARS = 30
+SCAN_CHARS = 2_000_000
+_NOTHING: Counter[str] = Counter()  # shared, never changed: "nothing redacted"
 
 
 def mask(value: str) -> str:
@@ -28,51 +35,80 @@ def mask(value: str) -> str:
     return "".join(out)
 
 
+def _in_context(text: str, findings: list[Any], at: int) -> str:
+    """Finding `at` with some text either side; every value in that window masked."""
+    start = max(0, findings[at].start - CONTEXT_CHARS)
+    end = min(len(text), findings[at].end + CONTEXT_CHARS)
+    pieces, cursor = [], start
+    for finding in findings:
+        if finding.end <= start or finding.start >= end:
+            continue
+        pieces.append(text[cursor : max(cursor, finding.start)])
+        pieces.append(mask(text[max(cursor, finding.start) : min(end, finding.end)]))
+        cursor = max(cursor, min(end, finding.end))
+    pieces.append(text[cursor:end])
+    window = "".join(pieces).replace("\n", " ")
+    return ("…" if start else "") + window + ("…" if end < len(text) else "")
+
+
 @dataclass
 class PersonalData:
-    """Scans each piece of text once; counts by kind, keeps a few masked samples."""
+    """Scans rows once each; counts by kind, keeps a few masked samples, redacts as asked."""
 
     redact_kinds: tuple[str, ...] = ()
+    scan_chars: int = SCAN_CHARS
     counts: Counter[str] = field(default_factory=Counter)
     samples: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    rows_checked: int = 0
+    rows_total: int = 0
+    chars_scanned: int = 0
 
-    def check(self, text: str, source: str) -> tuple[str, Counter[str]]:
-        """Record what `text` holds; return it redacted as asked, with the redaction counts."""
-        from engine.data.pii import redact, scan
+    def check_row(self, texts: list[str], source: str) -> tuple[list[str], Counter[str]]:
+        """The row's texts, redacted as asked, and how many of each kind were replaced."""
+        self.rows_total += 1
+        if not self.redact_kinds and self.chars_scanned >= self.scan_chars:
+            return texts, _NOTHING
+        from engine.data.pii import scan
 
-        findings = scan(text)
-        if not findings:
-            return text, Counter()
-        findings.sort(key=lambda f: f.start)
+        self.rows_checked += 1
+        out: list[str] = []
+        redacted: Counter[str] = Counter()
+        for text in texts:
+            if not text:
+                out.append(text)
+                continue
+            self.chars_scanned += len(text)
+            findings = scan(text)
+            self._record(text, findings, source)
+            out.append(self._redact(text, findings, redacted))
+        return out, redacted
+
+    def _record(self, text: str, findings: list[Any], source: str) -> None:
         for index, finding in enumerate(findings):
             kind = finding.kind
             self.counts[kind] += 1
             samples = self.samples.setdefault(kind, [])
             if len(samples) < MAX_SAMPLES:
-                samples.append(self._in_context(text, findings, index))
+                samples.append(_in_context(text, findings, index))
             where = self.sources.setdefault(kind, [])
             if len(where) < MAX_SOURCES and source not in where:
                 where.append(source)
-        if self.redact_kinds and any(f.kind in self.redact_kinds for f in findings):
-            return redact(text, self.redact_kinds)
-        return text, Counter()
 
-    @staticmethod
-    def _in_context(text: str, findings: list, at: int) -> str:
-        """The finding `at` with some text either side; every value in the window masked."""
-        start = max(0, findings[at].start - CONTEXT_CHARS)
-        end = min(len(text), findings[at].end + CONTEXT_CHARS)
-        pieces, cursor = [], start
-        for finding in findings:
-            if finding.end <= start or finding.start >= end:
-                continue
-            pieces.append(text[cursor : max(cursor, finding.start)])
-            pieces.append(mask(text[max(cursor, finding.start) : min(end, finding.end)]))
-            cursor = min(end, finding.end)
-        pieces.append(text[cursor:end])
-        window = "".join(pieces).replace("\n", " ")
-        return ("…" if start else "") + window + ("…" if end < len(text) else "")
+    def _redact(self, text: str, findings: list[Any], counts: Counter[str]) -> str:
+        # The findings of one scan do not overlap, so replacing the chosen kinds among them
+        # gives what pii.redact(text, kinds) would, without scanning again.
+        chosen = [f for f in findings if f.kind in self.redact_kinds]
+        if not chosen:
+            return text
+        pieces, last = [], 0
+        for finding in chosen:
+            pieces.append(text[last : finding.start])
+            pieces.append(PLACEHOLDERS[finding.kind])
+            counts[finding.kind] += 1
+            last = finding.end
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def findings(self) -> tuple[PiiFinding, ...]:
         return tuple(

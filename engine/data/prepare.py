@@ -65,6 +65,7 @@ class _Builder:
     examples: list[Example] = field(default_factory=list)
     seen: set[bytes] = field(default_factory=set)
     split_long: int = 0
+    total_tokens: int = 0  # prompt + response + system of every example (no template)
 
     def add(self, row: Row, stats: FileStats) -> None:
         settings = self.settings
@@ -85,36 +86,37 @@ class _Builder:
                 stats.dropped[DROP_DUPLICATE] += 1
                 return
             self.seen.add(key)
-        text = self._personal(text, row.source, stats)
-        prompt = self._personal(prompt, row.source, stats) if prompt else ""
-        system = self._personal(system, row.source, stats) if system else ""
+        (text, prompt, system), redacted = self.personal.check_row(
+            [text, prompt, system], row.source
+        )
+        if redacted:
+            stats.redactions.update(redacted)
         if prompt:
-            if self.count(prompt) + self.count(text) + self.count(system) > (
-                settings.max_example_tokens
-            ):
+            tokens = self.count(prompt) + self.count(text) + self.count(system)
+            if tokens > settings.max_example_tokens:
                 stats.dropped[DROP_TOO_LONG] += 1
                 return
             self.examples.append(Example(text, prompt, system or None, row.source))
+            self.total_tokens += tokens
             stats.rows_kept += 1
             return
-        pieces = [text]
         budget = chunk_budget(settings.max_example_tokens)
-        if not row.chunked and self.count(text) > budget:
-            pieces = chunk_paragraphs(split_paragraphs(text), budget, self.count)
+        tokens = self.count(text)
+        pieces = [(text, tokens)]
+        if not row.chunked and tokens > budget:
+            chunks = chunk_paragraphs(split_paragraphs(text), budget, self.count)
+            pieces = [(chunk, self.count(chunk)) for chunk in chunks]
             self.split_long += 1
-        for part, piece in enumerate(pieces):
+        system_tokens = self.count(system) if system else 0
+        for part, (piece, tokens) in enumerate(pieces):
             source = row.source + (f" (part {part + 1})" if len(pieces) > 1 else "")
             # The same writing twice: as prose to write like, and as the answer to a derived
             # request, so that a plain chat request reaches the user's voice too.
             self.examples.append(Example(piece, None, None, source))
             request = derived_prompt(piece, row.title, row.part or part)
             self.examples.append(Example(piece, request, system or None, source))
+            self.total_tokens += 2 * tokens + self.count(request) + system_tokens
         stats.rows_kept += 1
-
-    def _personal(self, text: str, source: str, stats: FileStats) -> str:
-        text, redacted = self.personal.check(text, source)
-        stats.redactions.update(redacted)
-        return text
 
 
 def _rows(source: SourceFile, stats: FileStats, settings: DataSettings, count: CountTokens,
@@ -213,7 +215,7 @@ def prepare_examples(
     train, heldout = split_heldout(builder.examples, settings.heldout_fraction, seed)
     report = build_report(
         all_stats, builder.examples, heldout, builder.personal, builder.split_long,
-        count, count_tokens is not None, render, settings,
+        builder.total_tokens, count_tokens is not None, render, settings,
     )  # fmt: skip
     manifest = build_manifest(all_stats, settings, seed, len(train), len(heldout))
     if emitter is not None:

@@ -20,7 +20,6 @@ from engine.contract.data_report import (
     Readiness,
 )
 from engine.contract.errors import EngineError, ErrorKind
-from engine.data.chunking import CountTokens
 from engine.data.examples import Example
 from engine.data.personal import PersonalData
 from engine.data.reading import FileStats
@@ -67,7 +66,7 @@ def _readiness(
     heldout: list[Example],
     personal: PersonalData,
     split_long: int,
-    count: CountTokens,
+    total_tokens: int,
     counted: bool,
     settings: DataSettings,
 ) -> Readiness:
@@ -112,12 +111,6 @@ def _readiness(
     unredacted = [k for k in personal.counts if k not in settings.redact]
     if unredacted:
         warnings.append("Possible personal data found; consider redacting it before training.")
-    total_tokens = sum(
-        count(e.response)
-        + (count(e.prompt) if e.prompt else 0)
-        + (count(e.system) if e.system else 0)
-        for e in examples
-    )
     prose = sum(1 for e in examples if e.prompt is None)
     return Readiness(
         examples=len(examples),
@@ -144,7 +137,7 @@ def build_report(
     heldout: list[Example],
     personal: PersonalData,
     split_long: int,
-    count: CountTokens,
+    total_tokens: int,
     counted: bool,
     render: Callable[[Example], str] | None,
     settings: DataSettings,
@@ -167,11 +160,13 @@ def build_report(
     return DataPreview(
         files=tuple(s.to_info(display) for display, s in stats),
         readiness=_readiness(
-            stats, examples, heldout, personal, split_long, count, counted, settings
+            stats, examples, heldout, personal, split_long, total_tokens, counted, settings
         ),
         mapping=mapping,
         preview=preview,
         pii=personal.findings(),
+        pii_rows_checked=personal.rows_checked,
+        pii_rows_total=personal.rows_total,
         model=model,
         truncated=any(s.truncated for _, s in stats),
         notes=notes,

@@ -115,12 +115,12 @@ def _guess_legacy(path: Path, head: bytes) -> str:
             "that made it and save it again as CSV (UTF-8) or plain text (UTF-8).",
             detail=f"{path}: no encoding fits the first {len(head)} bytes",
         )
-    # Short western-European samples are often equally well read as several code pages;
-    # Windows-1252 is by far the most likely origin (Excel "CSV" on Windows).
-    candidates = {c.replace("_", "").lower() for c in best.could_be_from_charset}
-    western = "cp1252" in candidates or best.encoding in ("cp1252", "latin_1", "iso8859_15")
-    if western and _decodes(head, "cp1252"):
-        return "cp1252"
+    # Short western-European samples are often read equally well as several code pages;
+    # Windows-1252 is by far the most likely origin (Excel "CSV" on Windows), so it wins a tie.
+    for match in matches:
+        tie = match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01
+        if tie and "cp1252" in match.could_be_from_charset and _decodes(head, "cp1252"):
+            return "cp1252"
     if not _mostly_printable(str(best)):
         raise EngineError(
             ErrorKind.BAD_DATA_FILE,
