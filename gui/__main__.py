@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(argv)
     exit_after_show = os.environ.get("QUILLORA_EXIT_AFTER_SHOW") == "1"
     window = MainWindow(background_work=not exit_after_show)
+    app.aboutToQuit.connect(window.shutdown)
     window.show()
     if exit_after_show:
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -89,48 +89,124 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.welcome_page = WelcomePage(self)
-        self.model_page: Any = _page("model_page", "ModelPage", FallbackModelPage, self)
-        self.data_page: Any = _page("data_page", "DataPage", FallbackDataPage, self)
-        self.train_page = TrainPage(self.controller, self)
-        self.try_page: Any = _page("try_page", "TryPage", TryItPlaceholder, self)
-        self.share_page: Any = _page("share_page", "SharePage", SharePlaceholder, self)
-        self.runs_page = RunsPage(self)
-        self.settings_page = SettingsPage(self)
-        self.settings_page.run_active = lambda: self.controller.is_active
-        self.pages: dict[str, QWidget] = {
-            "welcome": self.welcome_page,
-            "model": self.model_page,
-            "data": self.data_page,
-            "train": self.train_page,
-            "try": self.try_page,
-            "share": self.share_page,
-            "runs": self.runs_page,
-            "settings": self.settings_page,
-        }
-        for page in self.pages.values():
-            self.stack.addWidget(page)
-        self._wire()
-        self.go_to("model" if settings.welcome_done() else "welcome")
-
-    def _wire(self) -> None:
+        # Pages are built when first needed (the first one at once, the rest right after the
+        # first paint), so the window appears fast; `page(key)` builds on demand.
+        self.pages: dict[str, QWidget] = {}
+        self._slots: dict[str, QWidget] = {}
+        for step in STEPS:
+            slot = QWidget()
+            self._slots[step.key] = slot
+            self.stack.addWidget(slot)
         self.sidebar.sig_step_chosen.connect(self._on_sidebar_step_chosen)
-        self.welcome_page.sig_demo_requested.connect(self.start_demo)
-        self.welcome_page.sig_start_requested.connect(lambda: self.go_to("model"))
-        self.model_page.sig_model_chosen.connect(self._on_model_chosen)
-        self.data_page.sig_data_ready.connect(self.train_page.set_selection)
-        self.train_page.sig_go_to.connect(self.go_to)
-        self.train_page.sig_run_finished.connect(self._on_run_finished)
-        self.runs_page.sig_resume_requested.connect(self.resume_run)
-        self.runs_page.sig_watch_requested.connect(self.watch_run)
-        self.runs_page.sig_try_requested.connect(self._on_runs_try_requested)
+        self._model_name = ""
+        self._doctor_report: dict[str, Any] | None = None
+        self._finished_run: Path | None = None
+        self.train_page = cast(TrainPage, self.page("train"))
+        self.go_to(self._first_page())
+
+    def _first_page(self) -> str:
+        """Newcomers see the welcome; people who have trained before see their runs."""
+        if not settings.welcome_done():
+            return "welcome"
+        try:
+            has_runs = any(p.is_dir() for p in runs_dir().iterdir())
+        except OSError:
+            has_runs = False
+        return "runs" if has_runs else "model"
+
+    # -- pages ------------------------------------------------------------------------------
+    def page(self, key: str) -> QWidget:
+        """The page for a step, built (and wired) on first use."""
+        if key in self.pages:
+            return self.pages[key]
+        page = self._build_page(key)
+        self.pages[key] = page
+        slot = self._slots[key]
+        index = self.stack.indexOf(slot)
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(slot)
+        slot.deleteLater()
+        return page
+
+    def build_all_pages(self) -> None:
+        for step in STEPS:
+            self.page(step.key)
+
+    def _build_page(self, key: str) -> QWidget:
+        if key == "welcome":
+            welcome = WelcomePage(self)
+            welcome.sig_demo_requested.connect(self.start_demo)
+            welcome.sig_start_requested.connect(lambda: self.go_to("model"))
+            return welcome
+        if key == "model":
+            model: Any = _page("model_page", "ModelPage", FallbackModelPage, self)
+            model.sig_model_chosen.connect(self._on_model_chosen)
+            if self._doctor_report is not None and hasattr(model, "set_doctor_report"):
+                model.set_doctor_report(self._doctor_report)
+            return cast(QWidget, model)
+        if key == "data":
+            data: Any = _page("data_page", "DataPage", FallbackDataPage, self)
+            data.sig_data_ready.connect(self.train_page.set_selection)
+            if self._model_name and hasattr(data, "set_model"):
+                data.set_model(self._model_name)
+            return cast(QWidget, data)
+        if key == "train":
+            train = TrainPage(self.controller, self)
+            train.sig_go_to.connect(self.go_to)
+            train.sig_run_finished.connect(self._on_run_finished)
+            return train
+        if key in ("try", "share"):
+            module, name, fallback = {
+                "try": ("try_page", "TryPage", TryItPlaceholder),
+                "share": ("share_page", "SharePage", SharePlaceholder),
+            }[key]
+            other: Any = _page(module, name, fallback, self)
+            if self._finished_run is not None and hasattr(other, "set_run"):
+                other.set_run(self._finished_run)
+            return cast(QWidget, other)
+        if key == "runs":
+            runs = RunsPage(self)
+            runs.sig_resume_requested.connect(self.resume_run)
+            runs.sig_watch_requested.connect(self.watch_run)
+            runs.sig_try_requested.connect(self._on_runs_try_requested)
+            return runs
+        settings_page = SettingsPage(self)
+        settings_page.run_active = lambda: self.controller.is_active
+        return settings_page
+
+    @property
+    def welcome_page(self) -> WelcomePage:
+        return cast(WelcomePage, self.page("welcome"))
+
+    @property
+    def model_page(self) -> Any:
+        return self.page("model")
+
+    @property
+    def data_page(self) -> Any:
+        return self.page("data")
+
+    @property
+    def try_page(self) -> Any:
+        return self.page("try")
+
+    @property
+    def share_page(self) -> Any:
+        return self.page("share")
+
+    @property
+    def runs_page(self) -> RunsPage:
+        return cast(RunsPage, self.page("runs"))
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return cast(SettingsPage, self.page("settings"))
 
     # -- navigation -------------------------------------------------------------------------
     def go_to(self, key: str) -> None:
-        page = self.pages.get(key)
-        if page is None:
+        if key not in self._slots:
             return
-        self.stack.setCurrentWidget(page)
+        self.stack.setCurrentWidget(self.page(key))
         self.sidebar.select(key)
 
     def current_key(self) -> str:
@@ -164,6 +240,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_chosen(self, name: str) -> None:
         settings.set_welcome_done()
+        self._model_name = name
         self.train_page.set_model(name)
         if hasattr(self.data_page, "set_model"):
             self.data_page.set_model(name)
@@ -178,8 +255,10 @@ class MainWindow(QMainWindow):
         self.go_to("try")
 
     def _give_run_to_pages(self, run_dir: Path) -> None:
-        for page in (self.try_page, self.share_page):
-            if hasattr(page, "set_run"):
+        self._finished_run = run_dir
+        for key in ("try", "share"):
+            page = self.pages.get(key)
+            if page is not None and hasattr(page, "set_run"):
                 page.set_run(run_dir)
 
     def resume_run(self, run_dir: Path) -> None:
@@ -209,6 +288,7 @@ class MainWindow(QMainWindow):
     # -- work after the first paint -----------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        QTimer.singleShot(100, self.build_all_pages)
         if self._background_work:
             self._background_work = False
             QTimer.singleShot(400, self._after_first_show)
@@ -225,8 +305,9 @@ class MainWindow(QMainWindow):
 
     def _on_doctor_event(self, event: Event) -> None:
         if isinstance(event, Report) and event.name == "doctor":
+            self._doctor_report = event.body
             self.train_page.set_doctor_report(event.body)
-            if hasattr(self.model_page, "set_doctor_report"):
+            if "model" in self.pages and hasattr(self.model_page, "set_doctor_report"):
                 self.model_page.set_doctor_report(event.body)
 
     def check_unfinished_runs(self, ask: bool) -> run_files.RunSummary | None:
@@ -261,10 +342,21 @@ class MainWindow(QMainWindow):
             self.controller.keep_in_background()
         elif self.controller.is_active:
             self.controller.keep_in_background()
-        if self._doctor is not None and self._doctor.isRunning():
-            self._doctor.kill_now()
-            self._doctor.wait(2000)
+        self.shutdown()
         event.accept()
+
+    def shutdown(self) -> None:
+        """End the short-lived engine children (doctor, previews) and join every thread.
+
+        A training run is not touched here: closeEvent has already kept it in the
+        background or asked it to stop.
+        """
+        for thread in self.findChildren(QThread):
+            if thread.parent() is self.controller:
+                continue  # the training run: left running or already asked to stop
+            if isinstance(thread, EngineProcess):
+                thread.kill_now()
+            thread.wait(3000)
 
     def ask_close_during_run(self) -> str:
         """'background', 'stop' or 'cancel' (keep the window open)."""
