@@ -127,6 +127,7 @@ def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
     """Model repositories in the local Hugging Face cache; an empty list if there is none."""
     from huggingface_hub import scan_cache_dir
 
+    cache_dir = cache_dir or _cache_from_env()
     try:
         info = scan_cache_dir(cache_dir)
     except Exception:  # no cache folder yet, or an unreadable one: nothing to offer
@@ -147,6 +148,12 @@ def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
             )
         )
     return sorted(models, key=lambda m: m.repo_id.lower())
+
+
+def _cache_from_env() -> Path | None:
+    """HF_HUB_CACHE read now, not at import time (settings and tests may change it)."""
+    value = os.environ.get("HF_HUB_CACHE")
+    return Path(value) if value else None
 
 
 def check_local_folder(folder: Path) -> FolderCheck:
@@ -180,7 +187,7 @@ def repo_cache_folder(repo_id: str, cache_dir: Path | None = None) -> Path:
     """The cache folder huggingface_hub uses for a model repository."""
     from huggingface_hub.constants import HF_HUB_CACHE
 
-    root = Path(cache_dir) if cache_dir else Path(HF_HUB_CACHE)
+    root = Path(cache_dir or _cache_from_env() or HF_HUB_CACHE)
     return root / ("models--" + repo_id.replace("/", "--"))
 
 

@@ -78,6 +78,7 @@ class DataPage(QWidget):
         self._report: DataPreview | None = None
         self._process: EngineProcess | None = None
         self._got_report = False
+        self._retired: list[EngineProcess] = []  # finished or abandoned, deleted later
         self._build()
         self._update_continue()
 
@@ -146,6 +147,7 @@ class DataPage(QWidget):
         footer.setContentsMargins(28, 8, 28, 16)
         self.continue_hint = note()
         self.continue_button = QPushButton("Continue to training")
+        self.continue_button.setObjectName("primary")
         self.continue_button.setDefault(True)
         self.continue_button.clicked.connect(self._on_continue_clicked)
         footer.addWidget(self.continue_hint, 1)
@@ -213,6 +215,7 @@ class DataPage(QWidget):
             model=self._model,
         )
         self._stop_process()
+        self._prune_retired()
         self.message.hide()
         self.busy.show()
         self._got_report = False
@@ -273,7 +276,13 @@ class DataPage(QWidget):
             process.sig_event.disconnect(self._on_engine_event)
             process.sig_exited.disconnect(self._on_engine_exited)
             process.kill_now()
-            process.finished.connect(process.deleteLater)
+            self._retired.append(process)
+
+    def _prune_retired(self) -> None:
+        """Delete engine threads that ended a while ago (never one still inside run())."""
+        for process in [p for p in self._retired if p.isFinished()]:
+            self._retired.remove(process)
+            process.deleteLater()
 
     def _on_engine_event(self, event: Event) -> None:
         if self.sender() is not self._process:
@@ -302,7 +311,7 @@ class DataPage(QWidget):
                 "below for support.\n\n" + detail
             )
         if process is not None:
-            process.finished.connect(process.deleteLater)
+            self._retired.append(process)
         self._update_continue()
 
     # -- user actions ---------------------------------------------------------------------

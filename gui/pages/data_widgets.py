@@ -1,7 +1,8 @@
 """Small building blocks the Model and Data pages share: headings, notes, pills, cards.
 
-Colours come from the palette (so light and dark follow the system) except the four tones of
-a verdict pill, which are translucent so they read on either background.
+Headings, muted notes and cards carry the object names the theme (gui/theme.py,
+assets/style/app.qss) styles, so light and dark follow the system; the tones of a verdict
+pill are translucent so they read on either background.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ TONES: dict[str, tuple[str, str]] = {
 def heading(text: str, level: int = 1) -> QLabel:
     """A page title (level 1) or a section title (level 2)."""
     label = QLabel(text)
+    label.setObjectName("pageTitle" if level == 1 else "sectionTitle")  # styled by the theme
     font = label.font()
-    font.setPointSizeF(font.pointSizeF() * (1.6 if level == 1 else 1.2))
     font.setBold(True)
+    if level == 2:
+        font.setPointSizeF(font.pointSizeF() * 1.15)
     label.setFont(font)
     label.setAccessibleName(text)
     return label
@@ -41,8 +44,7 @@ def note(text: str = "", *, muted: bool = True, selectable: bool = False) -> QLa
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     if muted:
-        label.setProperty("muted", True)
-        label.setStyleSheet("color: palette(placeholder-text);")
+        label.setObjectName("muted")  # the theme's muted colour
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
@@ -73,12 +75,12 @@ class Card(QFrame):
         super().__init__(parent)
         self.setObjectName("card")
         self.setFrameShape(QFrame.Shape.NoFrame)
-        border = TONES["accent"][1] if highlight else "palette(mid)"
-        background = TONES["accent"][0] if highlight else "palette(base)"
-        self.setStyleSheet(
-            f"QFrame#card {{ border: 1px solid {border}; border-radius: 10px;"
-            f" background: {background}; }}"
-        )
+        if highlight:  # plain cards take the theme's #card rule
+            border, background = TONES["accent"][1], TONES["accent"][0]
+            self.setStyleSheet(
+                f"QFrame#card {{ border: 1px solid {border}; border-radius: 12px;"
+                f" background: {background}; }}"
+            )
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(14, 12, 14, 12)
         self.body.setSpacing(6)

@@ -147,6 +147,7 @@ class DemoCard(Card):
         row = QHBoxLayout()
         row.addStretch(1)
         self.button = QPushButton("Use the demo model")
+        self.button.setObjectName("primary")
         self.button.setAccessibleName("Use the demo model")
         self.button.clicked.connect(lambda: self.sig_chosen.emit("demo"))
         row.addWidget(self.button)

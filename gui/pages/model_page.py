@@ -63,6 +63,9 @@ class ModelPage(QWidget):
         self._cache_thread: CallThread | None = None
         self._cached: set[str] = set()
         self._started = False
+        # Inside the main window, the window runs the doctor once and hands the report over
+        # (set_doctor_report); a page on its own asks the engine itself when first shown.
+        self._own_doctor = parent is None
         self._chosen = ""
         try:
             self.catalog: tuple[CatalogEntry, ...] = load_catalog()
@@ -169,7 +172,7 @@ class ModelPage(QWidget):
         if self._started:
             return
         self._started = True
-        if self._doctor is None:
+        if self._doctor is None and self._own_doctor:
             self._run_doctor()
         self._scan_cache()
 
@@ -181,11 +184,13 @@ class ModelPage(QWidget):
         process.start()
 
     def _scan_cache(self) -> None:
-        thread = CallThread(cached_models, self)
-        thread.sig_done.connect(lambda models: self.set_cached_models(list(models)))
-        thread.finished.connect(thread.deleteLater)
+        thread = CallThread(cached_models)
+        thread.sig_done.connect(self._on_cache_scanned)
         self._cache_thread = thread
-        thread.start()
+        thread.launch()
+
+    def _on_cache_scanned(self, models: object) -> None:
+        self.set_cached_models(list(models))  # type: ignore[call-overload]
 
     def _on_doctor_event(self, event: Event) -> None:
         if isinstance(event, Report) and event.name == "doctor":
@@ -197,9 +202,7 @@ class ModelPage(QWidget):
                 "Quillora could not check this computer's graphics card, so the fit badges "
                 "are missing. The demo model works anyway."
             )
-        if self._doctor_process is not None:
-            self._doctor_process.deleteLater()
-            self._doctor_process = None
+        # The thread object stays (a child of the page): sig_exited comes from inside it.
 
     def _on_download_bar_finished(self, repo_id: str) -> None:
         self._cached.add(repo_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
@@ -27,14 +27,25 @@ from gui.pages.model_cards import ChoiceRow
 
 
 class CallThread(QThread):
-    """Runs one function off the GUI thread; `sig_done(result)` or `sig_error(sentence)`."""
+    """Runs one function off the GUI thread; `sig_done(result)` or `sig_error(sentence)`.
+
+    It has no Qt parent and keeps itself alive until it has really ended, so closing the
+    page during a slow search never destroys a running thread; results for a page that is
+    gone are dropped by Qt (the connections die with their receiver).
+    """
 
     sig_done = Signal(object)
     sig_error = Signal(str)
+    _alive: ClassVar[set[CallThread]] = set()
 
-    def __init__(self, function: Callable[[], Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, function: Callable[[], Any]) -> None:
+        super().__init__()
         self._function = function
+
+    def launch(self) -> None:
+        CallThread._alive.add(self)
+        self.finished.connect(self._on_finished)
+        self.start()
 
     def run(self) -> None:
         try:
@@ -45,6 +56,10 @@ class CallThread(QThread):
             self.sig_error.emit(f"Something went wrong while looking for models: {exc}")
         else:
             self.sig_done.emit(result)
+
+    def _on_finished(self) -> None:
+        self.wait()  # `finished` is emitted just before the thread really ends
+        CallThread._alive.discard(self)
 
 
 def _clear(layout: QVBoxLayout) -> None:
@@ -96,12 +111,13 @@ class HubSearchPanel(QWidget):
         query = self.query.text().strip()
         self.status.setText("Searching Hugging Face…")
         self.button.setEnabled(False)
-        thread = CallThread(lambda: self._search(query), self)
+        search = self._search
+        thread = CallThread(lambda: search(query))
         thread.sig_done.connect(self._on_search_done)
         thread.sig_error.connect(self._on_search_error)
         thread.finished.connect(self._on_thread_finished)
         self._thread = thread
-        thread.start()
+        thread.launch()
 
     def show_results(self, models: list[HubModel]) -> None:
         _clear(self.results)
@@ -126,9 +142,7 @@ class HubSearchPanel(QWidget):
 
     def _on_thread_finished(self) -> None:
         self.button.setEnabled(True)
-        if self._thread is not None:
-            self._thread.deleteLater()
-            self._thread = None
+        self._thread = None
 
 
 class LocalPanel(QWidget):
