@@ -23,7 +23,7 @@ from engine.contract.data_report import (
     DROP_TOO_SHORT,
     DataPreview,
 )
-from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.errors import EngineError
 from engine.contract.events import Log
 from engine.data.chunking import (
     CountTokens,
@@ -197,8 +197,9 @@ def prepare_examples(
             for row in _rows(source, stats, settings, count, cap):
                 builder.add(row, stats)
         except EngineError as exc:
-            if not source.in_folder or exc.kind == ErrorKind.BAD_CONFIG:
+            if not source.in_folder:
                 raise
+            # One bad file inside a chosen folder is left out with its reason, not fatal.
             stats.skipped = True
             stats.notes.append(exc.message)
         if stats.truncated and not stats.skipped:

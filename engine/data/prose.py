@@ -107,13 +107,13 @@ def read_prose(
         paragraphs = _text_paragraphs(path, stats.encoding, markdown)
     budget = chunk_budget(max_example_tokens)
     seen_any = False
-    for number, (_, group) in enumerate(groupby(paragraphs, key=lambda item: item[0])):
-        group = list(_bounded(group, cap))
-        if not group:  # the read cap has no room left for this section
+    for number, (_, grouped) in enumerate(groupby(paragraphs, key=lambda item: item[0])):
+        section = list(_bounded(grouped, cap))
+        if not section:  # the read cap has no room left for this section
             stats.truncated = True
             break
-        title = group[-1][1]
-        for part, chunk in enumerate(chunk_paragraphs((p for _, _, p in group), budget, count)):
+        title = section[-1][1]
+        for part, chunk in enumerate(chunk_paragraphs((p for _, _, p in section), budget, count)):
             if cap.full:
                 stats.truncated = True
                 return

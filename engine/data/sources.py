@@ -8,6 +8,8 @@ out, each with a note the data page can show.
 from __future__ import annotations
 
 import os
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +70,14 @@ def _unsupported(path: Path) -> str:
     return f"Quillora cannot read {what}; it reads CSV, JSONL, .txt, .md and .docx."
 
 
-def _hidden(name: str) -> bool:
-    return name.startswith((".", "~$")) or name.lower() in _JUNK
+def _hidden(name: str, path: Path | None = None) -> bool:
+    """Dot files, Office lock files, OS clutter, and files Windows marks as hidden."""
+    if name.startswith((".", "~$")) or name.lower() in _JUNK:
+        return True
+    if sys.platform == "win32" and path is not None:
+        attributes = os.stat(path, follow_symlinks=False).st_file_attributes  # type: ignore[attr-defined]
+        return bool(attributes & stat.FILE_ATTRIBUTE_HIDDEN)  # type: ignore[attr-defined]
+    return False
 
 
 def expand(
@@ -108,7 +116,7 @@ def _walk(root: Path, forced: str, files: list[SourceFile], skipped: list[Skippe
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
         # Prune hidden folders; folder links are never followed (no loops, no escapes).
-        dirs[:] = sorted((d for d in dirs if not _hidden(d)), key=str.casefold)
+        dirs[:] = sorted((d for d in dirs if not _hidden(d, here / d)), key=str.casefold)
         for d in list(dirs):
             if (here / d).is_symlink():
                 dirs.remove(d)
@@ -117,9 +125,9 @@ def _walk(root: Path, forced: str, files: list[SourceFile], skipped: list[Skippe
                 )
         for name in sorted(names, key=str.casefold):
             path = here / name
-            display = _rel(path, root)
-            if _hidden(name):
+            if _hidden(name, path):
                 continue
+            display = _rel(path, root)
             if path.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(real_root):

@@ -52,6 +52,7 @@ ACCENTED = "Café crème — “smoky” oolong, naïve señor, 90°C."
         ("utf-8-sig", "utf-8-sig"),
         ("utf-16", "utf-16"),  # little-endian with a BOM, as Excel writes "Unicode text"
         ("utf-16-be-bom", "utf-16"),
+        ("utf-16-le", "utf-16-le"),  # no BOM: told apart by where the zero bytes fall
         ("cp1252", "cp1252"),
     ],
 )
