@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.contract.data_report import DataPreview
+from engine.contract.errors import ErrorKind
 from engine.contract.events import Event, Failed, Report
 from gui.engine_command import engine_command
 from gui.engine_process import EngineProcess
@@ -75,6 +76,7 @@ class DataPage(QWidget):
         self._columns = ("", "", "")  # the user's corrections; empty: the engine guesses
         self._redact: tuple[str, ...] = ()
         self._model = ""
+        self._model_missing = ""  # a chosen model whose tokenizer is not here (yet)
         self._report: DataPreview | None = None
         self._process: EngineProcess | None = None
         self._got_report = False
@@ -185,9 +187,10 @@ class DataPage(QWidget):
 
     def set_model(self, name: str) -> None:
         """The model chosen on the Model step: the preview then uses its chat template."""
-        if name == self._model:
+        if name == self._model and name != self._model_missing:
             return
         self._model = name
+        self._model_missing = ""
         if self._sources:
             self.request_preview()
 
@@ -212,7 +215,7 @@ class DataPage(QWidget):
             prompt_column=self._columns[1],
             system_column=self._columns[2],
             redact=self._redact,
-            model=self._model,
+            model="" if self._model == self._model_missing else self._model,
         )
         self._stop_process()
         self._prune_retired()
@@ -290,6 +293,21 @@ class DataPage(QWidget):
         if isinstance(event, Report) and event.name == "data_preview":
             self._got_report = True
             self.show_report(DataPreview.from_dict(event.body))
+        elif (
+            isinstance(event, Failed)
+            and event.kind == ErrorKind.MODEL_NOT_FOUND
+            and self._model
+            and not self._model_missing
+        ):
+            # The model is not downloaded yet: preview the text without its chat template.
+            self._got_report = True
+            self._model_missing = self._model
+            self.request_preview()
+            self._show_message(
+                f"The preview shows your writing without {self._model}'s chat template, because "
+                "the model is not on this computer yet. Once it is downloaded, choose it again "
+                "on the Model step to see the exact training text."
+            )
         elif isinstance(event, Failed):
             self._got_report = True
             self.busy.hide()

@@ -268,3 +268,18 @@ def test_real_engine_previews_the_bundled_samples(
     after = {p: p.stat().st_mtime_ns for p in samples.rglob("*") if p.is_file()}
     assert after == before  # the user's files are never modified
     assert os.listdir(samples) == os.listdir(SAMPLES)
+
+
+def test_model_not_downloaded_previews_without_its_template(
+    page: DataPage, qtbot: QtBot, fake_engine: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    failed = {"type": "failed", "kind": "model_not_found", "message": "No tokenizer here."}
+    fake_engine([{"emit": failed}, {"exit": 2}])
+    requests: list[list[str]] = []
+    page.sig_preview_requested.connect(requests.append)
+    page.set_model("org/not-downloaded")
+    page.set_sources(["/data/a.csv"])
+    qtbot.waitUntil(lambda: len(requests) == 2 and page._process is None, timeout=10_000)
+    assert "--model" in requests[0]
+    assert "--model" not in requests[1]
+    assert "Model not found" in page.message.text()  # the retry failed too: worded by kind

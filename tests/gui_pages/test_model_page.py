@@ -200,3 +200,11 @@ def test_tour_states_render(page: ModelPage) -> None:
     for _name, setup in tour_states(page):
         setup()
         assert not page.grab().isNull()
+
+
+def test_real_download_child_offline_fails_calmly(qtbot: QtBot) -> None:
+    """`python -m gui.hub_client download` for real, with HF_HUB_OFFLINE=1: no network used."""
+    download = ModelDownload("Qwen/Qwen2.5-0.5B-Instruct")
+    with qtbot.waitSignal(download.sig_failed, timeout=60_000) as failed:
+        download.start()
+    assert "offline mode" in failed.args[0]
