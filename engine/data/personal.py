@@ -1,8 +1,8 @@
 """Looking for personal data while reading: counts and masked samples for the preview,
 and the redaction the user asked for (DataSettings.redact).
 
-The scanner itself is `engine.data.pii` (scan); this module collects what it finds and
-replaces the chosen kinds from the same scan, so each text is scanned once. Scanning costs
+The scanner itself is `engine.data.pii` (scan, redact); this module collects what it finds
+and hands only the texts holding a kind to redact on to `redact`. Scanning costs
 far more than reading, so without redaction only the first rows (up to SCAN_CHARS of text)
 are checked for the preview; with redaction every row is. The values never leave the
 engine: samples show them masked ("j***@e******.c**").
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.contract.data_report import PiiFinding
-from engine.contract.pii_kinds import PLACEHOLDERS
 
 MAX_SAMPLES = 3
 MAX_SOURCES = 5
@@ -96,19 +95,14 @@ class PersonalData:
                 where.append(source)
 
     def _redact(self, text: str, findings: list[Any], counts: Counter[str]) -> str:
-        # The findings of one scan do not overlap, so replacing the chosen kinds among them
-        # gives what pii.redact(text, kinds) would, without scanning again.
-        chosen = [f for f in findings if f.kind in self.redact_kinds]
-        if not chosen:
+        # Most rows hold nothing to redact; only those that do are handed to pii.redact.
+        if not any(f.kind in self.redact_kinds for f in findings):
             return text
-        pieces, last = [], 0
-        for finding in chosen:
-            pieces.append(text[last : finding.start])
-            pieces.append(PLACEHOLDERS[finding.kind])
-            counts[finding.kind] += 1
-            last = finding.end
-        pieces.append(text[last:])
-        return "".join(pieces)
+        from engine.data.pii import redact
+
+        text, replaced = redact(text, self.redact_kinds)
+        counts.update(replaced)
+        return text
 
     def findings(self) -> tuple[PiiFinding, ...]:
         return tuple(
