@@ -12,6 +12,7 @@ fills it from a `DataPreview` without running anything.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -120,6 +121,7 @@ class DataPage(QWidget):
         column.addWidget(self.busy)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setStyleSheet(
             "QLabel { background: rgba(210, 153, 34, 0.18); border: 1px solid"
@@ -346,13 +348,18 @@ class DataPage(QWidget):
             self.sig_data_ready.emit(self.selection())
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
+        """A plain-language notice; its first line is the headline."""
+        first, _, rest = text.partition("\n")
+        body = html.escape(rest).replace("\n", "<br>")
+        self.message.setText(f"<b>{html.escape(first)}</b>" + (f"<br>{body}" if rest else ""))
         self.message.show()
 
     def _update_continue(self, *_args: object) -> None:
         hint = ""
         if self._process is not None:
             hint = "Reading your files…"
+        elif self._report is None and self._sources:
+            hint = "Fix the problem above or choose other files to continue."
         elif self._report is None:
             hint = "Add your writing to continue."
         elif self._report.readiness.level == "none":

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -37,12 +37,17 @@ class CallThread(QThread):
     sig_done = Signal(object)
     sig_error = Signal(str)
     _alive: ClassVar[set[CallThread]] = set()
+    _quit_hooked: ClassVar[bool] = False
 
     def __init__(self, function: Callable[[], Any]) -> None:
         super().__init__()
         self._function = function
 
     def launch(self) -> None:
+        app = QCoreApplication.instance()
+        if not CallThread._quit_hooked and app is not None:
+            app.aboutToQuit.connect(CallThread.wait_all)
+            CallThread._quit_hooked = True
         CallThread._alive.add(self)
         self.finished.connect(self._on_finished)
         self.start()
@@ -56,6 +61,15 @@ class CallThread(QThread):
             self.sig_error.emit(f"Something went wrong while looking for models: {exc}")
         else:
             self.sig_done.emit(result)
+
+    @staticmethod
+    def wait_all(timeout_ms: int = 3000) -> None:
+        """At quit: let running look-ups end (a Hub search retrying offline is cut short)."""
+        for thread in list(CallThread._alive):
+            if not thread.wait(timeout_ms):
+                thread.terminate()
+                thread.wait(1000)
+        CallThread._alive.clear()
 
     def _on_finished(self) -> None:
         self.wait()  # `finished` is emitted just before the thread really ends
