@@ -220,6 +220,9 @@ def evaluate_run_dir(run_dir: Path, **options: Any) -> dict[str, Any]:
     from engine.contract.config import RunConfig
     from engine.data.prepare import prepare_examples
 
+    from engine.modeling import configure_cpu_threads
+
+    configure_cpu_threads()
     info = read_run(Path(run_dir))
     config = RunConfig.from_dict(info.config["config"])
     tokenizer = load_tokenizer(info)
