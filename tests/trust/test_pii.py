@@ -102,3 +102,20 @@ def test_fast_enough_for_a_big_csv() -> None:
     elapsed = time.perf_counter() - started
     assert found >= 20_000
     assert elapsed < 6.0  # 10,000 rows; about 1 s on a quiet laptop core
+
+
+def test_redacting_everything_leaves_nothing_to_find() -> None:
+    import json
+    from pathlib import Path
+
+    labelled = Path(__file__).parent / "data" / "pii_labelled.jsonl"
+    for line in labelled.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        redacted, counts = redact(text, PII_KINDS)
+        assert scan(redacted) == []
+        assert sum(counts.values()) == len(scan(text))
+
+
+def test_no_kinds_means_no_findings() -> None:
+    assert scan("mail a@b.com", []) == []
+    assert redact("mail a@b.com", []) == ("mail a@b.com", {})
