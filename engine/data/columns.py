@@ -57,19 +57,16 @@ def choose_mapping(
     """The mapping for one table: the user's columns if named, else a guess."""
     columns = tuple(columns)
     listed = ", ".join(f"'{c}'" for c in columns) or "none"
+    chosen = (settings.text_column, settings.prompt_column, settings.system_column)
+    for role, name in zip(("writing", "request", "brief"), chosen, strict=True):
+        if name and name not in columns:
+            raise EngineError(
+                ErrorKind.BAD_CONFIG,
+                f"'{path.name}' has no column named '{name}' for the {role}. "
+                f"Its columns are: {listed}. Choose one of those.",
+                detail=f"{path}: columns {list(columns)}",
+            )
     if settings.text_column:
-        for role, name in (
-            ("writing", settings.text_column),
-            ("request", settings.prompt_column),
-            ("brief", settings.system_column),
-        ):
-            if name and name not in columns:
-                raise EngineError(
-                    ErrorKind.BAD_CONFIG,
-                    f"'{path.name}' has no column named '{name}' for the {role}. "
-                    f"Its columns are: {listed}. Choose one of those.",
-                    detail=f"{path}: columns {list(columns)}",
-                )
         return ColumnMapping(
             text=settings.text_column,
             prompt=settings.prompt_column,
@@ -79,12 +76,15 @@ def choose_mapping(
             reason="the columns you chose",
             columns=columns,
         )
+    # A request or brief column chosen without the writing column: guess only the writing.
+    user_choice = bool(settings.prompt_column or settings.system_column)
+    columns_left = [c for c in columns if c not in chosen]
 
-    taken: set[str] = set()
-    text = _find(columns, TEXT_NAMES, taken)
+    taken: set[str] = set(c for c in chosen if c)
+    text = _find(columns_left, TEXT_NAMES, taken)
     reason = f"the column named '{text}'" if text else ""
     if not text:
-        lengths = {c: _average_length(sample, c) for c in columns}
+        lengths = {c: _average_length(sample, c) for c in columns_left}
         best = max(lengths, key=lambda c: lengths[c], default="")
         if best and lengths[best] > 0:
             text = best
@@ -98,10 +98,12 @@ def choose_mapping(
             detail=f"{path}: no text-like column among {list(columns)}",
         )
     taken.add(text)
-    prompt = _find(columns, PROMPT_NAMES, taken)
-    if prompt:
+    if user_choice:
+        prompt, system = settings.prompt_column, settings.system_column
+    else:
+        prompt = _find(columns, PROMPT_NAMES, taken)
         taken.add(prompt)
-    system = _find(columns, SYSTEM_NAMES, taken)
+        system = _find(columns, SYSTEM_NAMES, taken)
     if prompt:
         reason += f"; requests from '{prompt}'"
     if system:

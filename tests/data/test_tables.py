@@ -168,3 +168,13 @@ def test_jsonl_shapes(tmp_path: Path) -> None:
     plain.write_text("\n".join(json.dumps({"text": line}) for line in LINES), encoding="utf-8")
     examples = prepare(plain, heldout_fraction=0.0).train
     assert examples[0].is_prose and examples[0].response == LINES[0]
+
+
+def test_request_column_chosen_alone_guesses_only_the_writing(tmp_path: Path) -> None:
+    rows = [["topic", "notes", "copy"]] + [
+        [f"Tea {i}", "internal", line] for i, line in enumerate(LINES)
+    ]
+    path = write_csv(tmp_path / "sheet.csv", rows)
+    mapping = prepare(path, prompt_column="topic").report.mapping
+    assert mapping is not None
+    assert (mapping.text, mapping.prompt, mapping.mode) == ("copy", "topic", "answer")
