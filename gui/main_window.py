@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
             self.train_page.set_selection(
                 DataSelection(sources=(str(samples),), label="Sample brand copy (demo)")
             )
+            self._adopt_demo_counts(str(samples), tries=240)
         else:
             QMessageBox.warning(
                 self,
@@ -237,6 +238,34 @@ class MainWindow(QMainWindow):
                 "brings it back; you can still add your own writing on the Data step.",
             )
         self.go_to("train")
+
+    def _adopt_demo_counts(self, samples: str, tries: int) -> None:
+        """Once the Data step has counted the samples, give Train the counts (its estimate).
+
+        The Data step hands its selection over only on Continue; for the one-click demo the
+        counts are taken as soon as its report is in (checked twice a second, for 2 minutes).
+        """
+        selection = self.train_page.selection
+        if selection is None or selection.sources != (samples,) or tries <= 0:
+            return  # the user chose other data meanwhile
+        if selection.examples:
+            return
+        reader = getattr(self.data_page, "selection", None)
+        counted = reader() if callable(reader) else None
+        if isinstance(counted, DataSelection) and counted.examples:
+            self.train_page.set_selection(
+                DataSelection(
+                    sources=(samples,),
+                    text_column=counted.text_column,
+                    prompt_column=counted.prompt_column,
+                    system_column=counted.system_column,
+                    examples=counted.examples,
+                    total_tokens=counted.total_tokens,
+                    label=f"Sample brand copy (demo, {counted.examples:,} examples)",
+                )
+            )
+            return
+        QTimer.singleShot(500, lambda: self._adopt_demo_counts(samples, tries - 1))
 
     def _on_model_chosen(self, name: str) -> None:
         settings.set_welcome_done()

@@ -153,6 +153,12 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     window.go_to("welcome")
     shot("01-welcome")
     if dark:
+        window.model_page.set_model("demo")
+        window.go_to("train")
+        window.train_page.preview(RunState.TRAINING, _events_for_run(STEPS, upto=23))  # type: ignore[arg-type]
+        shot("06-train-running")
+        window.go_to("runs")
+        shot("13-runs")
         window.close()
         return shots
 
