@@ -97,9 +97,9 @@ def test_fast_enough_for_a_big_csv() -> None:
         f"call 555-123-{i % 10000:04d} or write to sales{i}@shop.com."
         for i in range(10_000)
     ]
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes on a busy machine do not count
     found = sum(len(scan(row)) for row in rows)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert found >= 20_000
     assert elapsed < 6.0  # 10,000 rows; about 1 s on a quiet laptop core
 
