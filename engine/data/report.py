@@ -208,6 +208,11 @@ def no_usable_rows(stats: Stats, settings: DataSettings) -> EngineError:
         message = f"None of the rows in your data can be used: {reasons}."
         if dropped[DROP_TOO_SHORT]:
             message += f" Rows need at least {settings.min_example_chars} characters."
+        if dropped[DROP_UNREADABLE]:
+            message += (
+                " A JSONL file needs one JSON object per line, such as "
+                '{"prompt": "...", "completion": "..."} or {"text": "..."}.'
+            )
     elif notes:
         message = (
             "None of the files could be used. Quillora reads CSV, JSONL, .txt, .md and .docx "

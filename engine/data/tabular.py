@@ -10,12 +10,12 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from engine.contract.config import DataSettings
-from engine.contract.data_report import DROP_UNREADABLE
+from engine.contract.data_report import DROP_UNREADABLE, ColumnMapping
 from engine.contract.errors import EngineError, ErrorKind
 from engine.data.columns import PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, _key, choose_mapping
 from engine.data.reading import FileStats, ReadCap, Row
@@ -136,7 +136,7 @@ def _read_rows(
         return row[at] if 0 <= at < len(row) else ""
 
     # Rows are numbered as a spreadsheet shows them: the header is row 1.
-    for number, row in enumerate(_chain(head, rows), 2 if header else 1):
+    for number, row in enumerate(chain(head, rows), 2 if header else 1):
         if cap.full:
             stats.truncated = True
             return
@@ -149,11 +149,6 @@ def _read_rows(
         )
         cap.take(item)
         yield item
-
-
-def _chain(head: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from head
-    yield from rest
 
 
 def read_jsonl(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap) -> Iterator[Row]:
@@ -179,7 +174,7 @@ def read_jsonl(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCa
             mapping = choose_mapping(path, list(keys), sample, settings)
             stats.mapping = mapping
         stats.columns = tuple(keys)
-        parsed = _chain_objects(objects, ((n, _parse(line)) for n, line in lines))
+        parsed = chain(objects, ((n, _parse(line)) for n, line in lines))
         for number, obj in parsed:
             if cap.full:
                 stats.truncated = True
@@ -191,11 +186,6 @@ def read_jsonl(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCa
             for item in items:
                 cap.take(item)
                 yield item
-
-
-def _chain_objects(head: list[tuple[int, Any]], rest: Iterator[tuple[int, Any]]) -> Iterator:
-    yield from head
-    yield from rest
 
 
 def _parse(line: str) -> Any:
@@ -214,7 +204,9 @@ def _content(value: Any) -> str:
     return ""
 
 
-def _rows_from_object(obj: Any, mapping: Any, source: str, stats: FileStats) -> Iterator[Row]:
+def _rows_from_object(
+    obj: Any, mapping: ColumnMapping | None, source: str, stats: FileStats
+) -> Iterator[Row]:
     if not isinstance(obj, dict):
         return
     messages = obj.get("messages")

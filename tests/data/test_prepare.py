@@ -154,6 +154,12 @@ def test_one_row_file_works_with_a_warning(tmp_path: Path) -> None:
         ("notes.xlsx", b"PK", ErrorKind.BAD_DATA_FILE, "Excel"),
         ("bad.docx", b"not a zip", ErrorKind.BAD_DATA_FILE, "Word"),
         ("empty.md", b"\n\n", ErrorKind.BAD_DATA_FILE, "empty"),
+        (
+            "array.jsonl",
+            b'[\n {"text": "a"},\n {"text": "b"}\n]',
+            ErrorKind.NO_USABLE_ROWS,
+            "per line",
+        ),
     ],
 )
 def test_bad_inputs_give_typed_plain_errors(
