@@ -23,7 +23,7 @@ from engine.contract.data_report import (
     DROP_TOO_SHORT,
     DataPreview,
 )
-from engine.contract.errors import EngineError
+from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Log
 from engine.data.chunking import (
     CountTokens,
@@ -128,6 +128,23 @@ def _rows(source: SourceFile, stats: FileStats, settings: DataSettings, count: C
     return read_prose(source.path, stats, settings.max_example_tokens, count, cap)
 
 
+def _read_file(source: SourceFile, stats: FileStats, builder: _Builder, cap: ReadCap) -> None:
+    """Hash the file, then (unless the cap is already full) read its rows into the builder."""
+    try:
+        stats.fill_identity()
+        if stats.skipped:
+            return
+        for row in _rows(source, stats, builder.settings, builder.count, cap):
+            builder.add(row, stats)
+    except OSError as exc:  # locked by another program, no permission, a vanished drive
+        raise EngineError(
+            ErrorKind.BAD_DATA_FILE,
+            f"Quillora could not open '{source.path.name}'. Close it in any program that has "
+            "it open, check that you may read it, and try again.",
+            detail=f"{source.path}: {exc!r}",
+        ) from exc
+
+
 def split_heldout(
     examples: list[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
@@ -186,16 +203,13 @@ def prepare_examples(
     for number, source in enumerate(files, 1):
         stats = FileStats(source.path, source.kind)
         all_stats.append((source.display, stats))
-        stats.fill_identity()
         if cap.full:
             stats.skipped = stats.truncated = True
             stats.notes.append("Not read: there was already more writing than training needs.")
-            continue
-        if emitter is not None:
+        elif emitter is not None:
             emitter.emit(Log(message=f"Reading {source.display} ({number} of {len(files)})"))
         try:
-            for row in _rows(source, stats, settings, count, cap):
-                builder.add(row, stats)
+            _read_file(source, stats, builder, cap)
         except EngineError as exc:
             if not source.in_folder:
                 raise

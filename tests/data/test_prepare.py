@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,19 @@ def test_report_round_trips_and_previews_the_samples() -> None:
     heldout = report.readiness.heldout_examples
     assert heldout == len(prepared.heldout) and 0.08 < heldout / report.readiness.examples < 0.15
     assert dataclasses.replace(report, model="m").model == "m"
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may read anything"
+)
+def test_unreadable_file(tmp_path: Path) -> None:
+    locked = write_rows(tmp_path / "locked.csv", ["text"], [[LINES[0]]])
+    locked.chmod(0)
+    try:
+        error = expect_error(ErrorKind.BAD_DATA_FILE, locked)
+        assert "could not open 'locked.csv'" in error.message
+        write_rows(tmp_path / "fine.csv", ["text"], [[LINES[1]]])
+        skipped = next(f for f in prepare(tmp_path).report.files if f.path.endswith("locked.csv"))
+        assert skipped.skipped
+    finally:
+        locked.chmod(0o644)
