@@ -316,6 +316,63 @@ def engine_checkpointing(shape: Shape, device: str, budget_gib: float | None) ->
     return peak_memory_gib(shape.model, plan) > limit
 
 
+def probe_activations(base: ModelShape, variant: str) -> dict[str, Any]:
+    """Bytes autograd saves for backward, per token and decoder layer, measured on the CPU.
+
+    Builds 1- and 2-layer models at `base`'s width (small vocabulary), runs forward passes of
+    256 and 512 tokens under `saved_tensors_hooks`, and takes the slope in both, so weights,
+    logits and fixed buffers cancel out. Checks the estimator's per-layer activation term for
+    the engine's own code path (no checkpointing; plain transformers modules, no Liger).
+    """
+    saved: dict[tuple[int, int], int] = {}
+    for layers in (1, 2):
+        shape = ModelShape(
+            layers, base.hidden, base.intermediate, base.heads, base.kv_heads, 1024, True
+        )
+        with tempfile.TemporaryDirectory(prefix="quillora-probe-") as tmp:
+            folder = Path(tmp) / "model"
+            build_random_model(shape, folder, "cpu")
+            for tokens in (256, 512):
+                if variant == "baseline":
+                    model = load_baseline(folder, "cpu")
+                else:
+                    model = load_engine(folder, "cpu", checkpointing=False)
+                saved[(layers, tokens)] = _saved_bytes(model, tokens)
+                del model
+                _free("cpu")
+    per_layer = {t: saved[(2, t)] - saved[(1, t)] for t in (256, 512)}
+    measured = (per_layer[512] - per_layer[256]) / 256
+    from engine.contract.estimates import K_HIDDEN, K_INTERMEDIATE
+
+    estimate = K_HIDDEN * base.hidden + K_INTERMEDIATE * base.intermediate
+    return {
+        "variant": variant,
+        "hidden": base.hidden,
+        "intermediate": base.intermediate,
+        "bytes_per_token_per_layer": measured,
+        "estimate_with_fused_kernels": round(estimate),
+        "ratio": round(measured / estimate, 3),
+    }
+
+
+def _saved_bytes(model: Any, tokens: int) -> int:
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in weights:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    model.train()
+    ids = torch.randint(0, 1024, (1, tokens))
+    positions = torch.arange(tokens)[None]
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(input_ids=ids, position_ids=positions, use_cache=False)
+    return sum(storages.values())
+
+
 def _sync(device: str) -> None:
     if device == "cuda":
         torch.cuda.synchronize()
@@ -333,11 +390,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="packed,padded")
     parser.add_argument("--variants", default="baseline,engine,engine-lowmem")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument(
+        "--probe-activations",
+        action="store_true",
+        help="measure saved activations a token and layer at the 1B width on the CPU",
+    )
     args = parser.parse_args(argv)
     shape = SHAPES[args.shape]
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+    if args.probe_activations:
+        torch.set_num_threads(1)
+        probe = {"benchmark": "activation-probe", "device": "cpu", "versions": _versions()}
+        probe["results"] = [probe_activations(LLAMA_3_2_1B, "engine")]
+        text = json.dumps(probe, indent=1)
+        print(text)
+        if args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        return 0
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cpu":
         if args.shape != "tiny":

@@ -31,6 +31,10 @@ solved exactly from the two "C" figures (no checkpointing, bf16 frozen weights: 
 8B 68.4 GiB, T = 8,192); `BACKWARD_TRANSIENT` from the two "B" figures (1B 2.9, 8B 10.1).
 The baseline's four figures (packed 18.3 / 27.3, padded 26.1 / 36.5 with the longest row at
 the 1,500-token clip) are then predicted within 1% without further fitting; tests check it.
+Those B and C figures used Liger's RMSNorm / SwiGLU / RoPE kernels; plain transformers
+modules keep more for backward: `UNFUSED_ACTIVATIONS` is the ratio measured on the CPU by
+`bench/train_bench.py --probe-activations` (158,280 against 138,772 bytes a token and layer
+at the 1B width, the engine's own loading path, bitsandbytes 0.50 CPU kernels).
 
 Speed::
 
@@ -61,11 +65,15 @@ LORA_BYTES_PER_PARAM = 4 + 4 + 2
 K_HIDDEN = 27.32
 K_INTERMEDIATE = 10.11
 BACKWARD_TRANSIENT = 1.25
+UNFUSED_ACTIVATIONS = 1.14
 FULL_LOGITS_BYTES = 16
 LOSS_CHUNK_TOKENS = 1024
 CUDA_CONTEXT_GIB = 0.6
 
 LossMode = Literal["full", "chunked"]
+# What the training loop does today: engine/train/losses.summed_loss materialises the logits.
+# Switch to "chunked" once the loop computes its loss with engine.fast.loss.summed_loss_fused.
+ENGINE_LOSS: LossMode = "full"
 Implementation = Literal["baseline", "engine"]
 Badge = Literal["fits", "tight", "too big", "needs an NVIDIA GPU"]
 
@@ -156,6 +164,7 @@ class TrainPlan:
     loss: LossMode = "chunked"
     upcast_frozen: bool = False
     double_quant: bool = True
+    fused_kernels: bool = False
 
     @property
     def tokens(self) -> int:
@@ -185,6 +194,8 @@ def estimate_memory(model: ModelShape, plan: TrainPlan) -> MemoryEstimate:
     nf4 = NF4_BYTES_DOUBLE_QUANT if plan.double_quant else NF4_BYTES_SINGLE_QUANT
     frozen_bytes = 4 if plan.upcast_frozen else 2
     layer = (K_HIDDEN * model.hidden + K_INTERMEDIATE * model.intermediate) * tokens
+    if not plan.fused_kernels:
+        layer *= UNFUSED_ACTIVATIONS
     if plan.gradient_checkpointing:
         checkpoints = model.layers * tokens * model.hidden * frozen_bytes
         layer_phase = layer * BACKWARD_TRANSIENT
@@ -345,17 +356,22 @@ def estimate_run_seconds(
     return load + tokens * epochs / rate + evaluation
 
 
-def fit_badge(model: ModelShape, gpu_total_gib: float | None, sequence_length: int = 1024) -> Badge:
+def fit_badge(
+    model: ModelShape,
+    gpu_total_gib: float | None,
+    sequence_length: int = 1024,
+    loss: LossMode = ENGINE_LOSS,
+) -> Badge:
     """The catalog's badge: can this GPU train `model` with the smallest sensible plan?
 
-    The smallest plan is one row of `sequence_length` tokens, rank 16, checkpointing on,
-    chunked loss. It "fits" when that peak plus the CUDA context uses at most 75% of the
+    The smallest plan is one row of `sequence_length` tokens, rank 16, checkpointing on, the
+    engine's loss. It "fits" when that peak plus the CUDA context uses at most 75% of the
     GPU's memory (room for a larger micro-batch and for the desktop), is "tight" up to 95%,
     and is "too big" beyond. No GPU (None or 0): "needs an NVIDIA GPU".
     """
     if not gpu_total_gib or gpu_total_gib <= 0:
         return "needs an NVIDIA GPU"
-    plan = TrainPlan(sequence_length=sequence_length, micro_batch=1, lora_rank=16)
+    plan = TrainPlan(sequence_length=sequence_length, micro_batch=1, lora_rank=16, loss=loss)
     need = peak_memory_gib(model, plan) + CUDA_CONTEXT_GIB
     if need <= 0.75 * gpu_total_gib:
         return "fits"

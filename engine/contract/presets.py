@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from engine.contract.config import Dial, LoraSettings, TrainingSettings
 from engine.contract.estimates import (
     CUDA_CONTEXT_GIB,
+    ENGINE_LOSS,
     GpuClass,
+    LossMode,
     ModelShape,
     TrainPlan,
     estimate_run_seconds,
@@ -72,8 +74,13 @@ def derive(
     gpu_total_gib: float | None,
     model_shape: ModelShape,
     gpu_name: str | None = None,
+    loss: LossMode = ENGINE_LOSS,
 ) -> Derived:
-    """Derive the run's settings; `gpu_total_gib` None means training on the CPU."""
+    """Derive the run's settings; `gpu_total_gib` None means training on the CPU.
+
+    `loss` says how the training loop computes its loss ("full" logits or "chunked"), which
+    decides how large a micro-batch fits.
+    """
     if dial not in DIAL:
         raise ValueError(f"Unknown dial position {dial!r}; choose quick, balanced or thorough.")
     profile = DIAL[dial]
@@ -82,7 +89,7 @@ def derive(
     epochs = _epochs(profile.epochs, examples, tokens)
     on_gpu = bool(gpu_total_gib and gpu_total_gib > 0)
     sequence = _row_length(tokens / examples, on_gpu)
-    plan, fits = _memory_plan(model_shape, profile.rank, sequence, gpu_total_gib)
+    plan, fits = _memory_plan(model_shape, profile.rank, sequence, gpu_total_gib, loss)
     rows = math.ceil(tokens * PACKING_OVERHEAD / plan.sequence_length)
     wanted = max(1, STEP_TOKENS // plan.sequence_length)
     rows_per_step = max(1, min(wanted, math.floor(rows * epochs / MIN_STEPS)))
@@ -95,6 +102,7 @@ def derive(
         micro_batch=micro,
         lora_rank=profile.rank,
         gradient_checkpointing=plan.gradient_checkpointing,
+        loss=loss,
     )
 
     training = TrainingSettings(
@@ -161,23 +169,23 @@ def _row_length(mean_example_tokens: float, on_gpu: bool) -> int:
 
 
 def _memory_plan(
-    model: ModelShape, rank: int, sequence: int, gpu_total_gib: float | None
+    model: ModelShape, rank: int, sequence: int, gpu_total_gib: float | None, loss: LossMode
 ) -> tuple[TrainPlan, bool]:
     """The fastest plan that fits: no checkpointing first, the largest micro-batch, then
     checkpointing, then shorter rows. On the CPU, memory is not the limit: small micro-batch,
     no checkpointing."""
     if not gpu_total_gib or gpu_total_gib <= 0:
-        return TrainPlan(sequence, 4, rank, gradient_checkpointing=False), True
+        return TrainPlan(sequence, 4, rank, gradient_checkpointing=False, loss=loss), True
     budget = gpu_total_gib * MEMORY_MARGIN - CUDA_CONTEXT_GIB
     while True:
         largest = max(1, min(MAX_MICRO_BATCH, STEP_TOKENS // sequence))
         for checkpointing in (False, True):
             micro = largest
             while micro >= 1:
-                plan = TrainPlan(sequence, micro, rank, gradient_checkpointing=checkpointing)
+                plan = TrainPlan(sequence, micro, rank, checkpointing, loss)
                 if peak_memory_gib(model, plan) <= budget:
                     return plan, True
                 micro //= 2
         if sequence <= 256:
-            return TrainPlan(256, 1, rank, gradient_checkpointing=True), False
+            return TrainPlan(256, 1, rank, gradient_checkpointing=True, loss=loss), False
         sequence //= 2

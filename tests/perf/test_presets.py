@@ -7,6 +7,7 @@ import pytest
 from engine.contract.estimates import (
     CUDA_CONTEXT_GIB,
     DEMO_SHAPE,
+    ENGINE_LOSS,
     LLAMA_3_1_8B,
     LLAMA_3_2_1B,
     TrainPlan,
@@ -20,7 +21,11 @@ DIALS = ("quick", "balanced", "thorough")
 def _plan(derived) -> TrainPlan:
     t = derived.training
     return TrainPlan(
-        t.sequence_length, t.micro_batch_size, derived.lora.rank, t.gradient_checkpointing
+        t.sequence_length,
+        t.micro_batch_size,
+        derived.lora.rank,
+        t.gradient_checkpointing,
+        loss=ENGINE_LOSS,
     )
 
 
@@ -110,3 +115,16 @@ def test_unknown_dial_position_is_refused() -> None:
 def test_zero_examples_still_gives_valid_settings() -> None:
     derived = derive("quick", 0, 0, None, DEMO_SHAPE)
     assert derived.total_steps >= 1
+
+
+@pytest.mark.parametrize("gpu_gib", [8.0, 12.0, 24.0])
+def test_a_chunked_loss_fits_at_least_as_many_tokens(gpu_gib: float) -> None:
+    full = derive("balanced", 20_000, 20_000 * 300, gpu_gib, LLAMA_3_1_8B, loss="full")
+    chunked = derive("balanced", 20_000, 20_000 * 300, gpu_gib, LLAMA_3_1_8B, loss="chunked")
+
+    def tokens(derived) -> int:
+        return derived.training.micro_batch_size * derived.training.sequence_length
+
+    assert tokens(chunked) >= tokens(full)
+    if chunked.training == full.training:
+        assert chunked.peak_memory_gib < full.peak_memory_gib
