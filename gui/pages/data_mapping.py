@@ -113,6 +113,9 @@ class RightsPanel(Card):
                 "model card."
             )
         )
+        self.note = note(muted=False)
+        self.note.hide()
+        self.body.addWidget(self.note)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
         for key, label in RIGHTS_CHOICES:
@@ -122,6 +125,10 @@ class RightsPanel(Card):
             self.buttons[key] = button
             self.body.addWidget(button)
             button.toggled.connect(self._on_button_toggled)
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def answer(self) -> str:
         for key, button in self.buttons.items():

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine.contract.data_report import DataPreview
 from engine.contract.errors import ErrorKind
 from engine.contract.events import Event, Failed, Report
+from engine.contract.paths import assets_dir
 from gui.engine_command import engine_command
 from gui.engine_process import EngineProcess
 from gui.pages.data_drop import DropZone
@@ -38,6 +39,15 @@ from gui.pages.data_report_view import PiiView, PreviewView, ReadinessView
 from gui.pages.data_widgets import heading, note
 from gui.pages.model_messages import failure_text
 from gui.selection import DataSelection
+
+
+def _is_bundled_sample(path: str) -> bool:
+    """True for the sample texts shipped with Quillora (the demo's data)."""
+    samples = (assets_dir() / "samples").resolve()
+    try:
+        return Path(path).resolve().is_relative_to(samples)
+    except OSError:
+        return False
 
 
 def preview_arguments(
@@ -136,7 +146,7 @@ class DataPage(QWidget):
         self.pii = PiiView()
         self.pii.sig_redact_changed.connect(self._on_pii_redact_changed)
         self.rights = RightsPanel()
-        self.rights.sig_answered.connect(self._update_continue)
+        self.rights.sig_answered.connect(self._on_rights_answered)
         for widget in (self.mapping, self.readiness, self.preview, self.pii, self.rights):
             column.addWidget(widget)
         column.addStretch(1)
@@ -182,6 +192,11 @@ class DataPage(QWidget):
         self._sources = [str(p) for p in paths]
         self._columns = ("", "", "")
         self._redact = ()
+        if all(_is_bundled_sample(p) for p in self._sources):
+            self.rights.set_answer("have_permission")
+            self.rights.set_note("These are Quillora's own sample texts: you may train on them.")
+        else:
+            self.rights.set_note("")
         names = ", ".join(Path(p).name or p for p in self._sources[:3])
         more = f" and {len(self._sources) - 3} more" if len(self._sources) > 3 else ""
         self.sources_label.setText(f"Reading: {names}{more}")
@@ -332,7 +347,7 @@ class DataPage(QWidget):
             )
         if process is not None:
             self._retired.append(process)
-        self._update_continue()
+        self._emit_if_ready()  # a fresh report: the Train step gets the new counts
 
     # -- user actions ---------------------------------------------------------------------
     def _on_mapping_changed(self, text: str, prompt: str, system: str) -> None:
@@ -343,9 +358,24 @@ class DataPage(QWidget):
         self._redact = tuple(kinds)
         self.request_preview()
 
-    def _on_continue_clicked(self) -> None:
+    def _on_rights_answered(self, _answer: str) -> None:
+        self._update_continue()
+        self._emit_if_ready()
+
+    def _emit_if_ready(self) -> None:
+        """Keep the Train step's counts current once the data is usable and the rights known."""
+        self._update_continue()
         if self.continue_button.isEnabled():
             self.sig_data_ready.emit(self.selection())
+
+    def _on_continue_clicked(self) -> None:
+        if not self.continue_button.isEnabled():
+            return
+        self.sig_data_ready.emit(self.selection())
+        # The page interface has no navigation signal; the main window offers go_to(key).
+        go_to = getattr(self.window(), "go_to", None)
+        if callable(go_to):
+            go_to("train")
 
     def _show_message(self, text: str) -> None:
         """A plain-language notice; its first line is the headline."""

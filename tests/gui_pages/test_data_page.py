@@ -283,3 +283,19 @@ def test_model_not_downloaded_previews_without_its_template(
     assert "--model" in requests[0]
     assert "--model" not in requests[1]
     assert "Model not found" in page.message.text()  # the retry failed too: worded by kind
+
+
+def test_bundled_samples_need_no_rights_answer_and_reach_train_by_themselves(
+    page: DataPage, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo path: the real engine reads assets/samples; the selection goes out unasked."""
+    monkeypatch.delenv("QUILLORA_ENGINE_COMMAND", raising=False)
+    with qtbot.waitSignal(page.sig_data_ready, timeout=30_000) as ready:
+        page.set_sources([str(SAMPLES / "brand_voice.csv")])
+    selection = ready.args[0]
+    assert selection.rights == "have_permission"
+    assert selection.examples >= 100 and selection.total_tokens > 0
+    assert page.rights.note.text().startswith("These are Quillora's own sample texts")
+    page.set_sources([str(SAMPLES.parent / "model_catalog.json")])  # not a sample: ask again
+    assert page.rights.note.isHidden()
+    page._stop_process()
