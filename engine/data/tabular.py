@@ -87,8 +87,14 @@ def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap)
             raise _empty(path, "CSV file")
         if len(sample) == SNIFF_CHARS and "\n" in sample:
             sample = sample[: sample.rfind("\n")]
-        stats.delimiter = sniff_delimiter(sample, path.suffix.lower())
         handle.seek(0)
+        first_line = sample.split("\n", 1)[0].strip().lstrip("\ufeff")
+        if first_line.lower().startswith("sep=") and len(first_line) == 5:
+            # Excel's "sep=;" line names the delimiter; it is not part of the table.
+            stats.delimiter = first_line[4]
+            handle.readline()
+        else:
+            stats.delimiter = sniff_delimiter(sample, path.suffix.lower())
         reader = csv.reader(handle, delimiter=stats.delimiter)
         try:
             yield from _read_rows(path, reader, stats, settings, cap)

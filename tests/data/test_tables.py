@@ -37,6 +37,17 @@ def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
     assert prepared.train[0].response.startswith(LINES[0])
 
 
+def test_excel_sep_line(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        "sep=|\ntext|likes\n" + "".join(f"{line}|3\n" for line in LINES), encoding="utf-8"
+    )
+    prepared = prepare(path, heldout_fraction=0.0)
+    assert prepared.report.files[0].delimiter == "|"
+    assert prepared.report.files[0].columns == ("text", "likes")
+    assert prepared.train[0].response == LINES[0]
+
+
 def test_sniffer_fallback_on_single_column() -> None:
     assert sniff_delimiter("text\nhello there\nanother line\n") == ","
     assert sniff_delimiter("a\tb\n1\t2\n", ".tsv") == "\t"
