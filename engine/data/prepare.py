@@ -5,6 +5,11 @@ source (streaming, up to a cap), cleans each row (newlines, empty, too short, du
 over-long rows split or dropped), finds and optionally redacts personal data, and splits off
 a held-out set by a stable hash so the same data and seed always give the same split.
 The user's files are only ever opened for reading.
+
+Every piece of prose (a chunk of a document, a row of a text-only table) becomes two
+examples: plain prose, to write like it, and the answer to a request derived from its title
+or opening ("Write a piece titled '...'"), so that a plain chat request also reaches the
+user's voice. Both land on the same side of the held-out split.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ class _Builder:
     total_tokens: int = 0  # prompt + response + system of every example (no template)
 
     def add(self, row: Row, stats: FileStats) -> None:
+        """Clean one row into zero, one or (prose) two or more examples."""
         settings = self.settings
         text = normalise(row.text)
         prompt = normalise(row.prompt) if row.prompt else ""
