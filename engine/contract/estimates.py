@@ -161,7 +161,7 @@ class TrainPlan:
     micro_batch: int = 1
     lora_rank: int = 16
     gradient_checkpointing: bool = True
-    loss: LossMode = "chunked"
+    loss: LossMode = ENGINE_LOSS
     upcast_frozen: bool = False
     double_quant: bool = True
     fused_kernels: bool = False
