@@ -52,3 +52,20 @@ def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_run(demo_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_run(demo_base, tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture(scope="session")
+def gguf_exports(demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The demo run exported as GGUF, once per quantisation, on first use."""
+    from engine.chat.run_info import read_run
+    from engine.export.exports import export_gguf
+
+    info = read_run(demo_run)
+    made: dict[str, object] = {}
+
+    def get(quant: str):
+        if quant not in made:
+            made[quant] = export_gguf(info, tmp_path_factory.mktemp(f"gguf-{quant}"), quant)
+        return made[quant]
+
+    return get

@@ -1,0 +1,101 @@
+"""The GGUF converter on the demo model: read back with gguf's own reader, field by field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.export.gguf_arch import permute_for_rope
+
+LAYER_TENSORS = (
+    "attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
+    "ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
+)  # fmt: skip
+
+
+def _field(reader, key: str):
+    return reader.fields[key].contents()
+
+
+@pytest.fixture(scope="module")
+def merged_state(demo_run: Path):
+    from engine.chat.run_info import read_run
+    from engine.export.merged import load_merged
+
+    return {
+        k: v.numpy() for k, v in load_merged(read_run(demo_run), "float32").state_dict().items()
+    }
+
+
+@pytest.mark.parametrize("quant", ["f16", "q8_0"])
+def test_gguf_reads_back(quant: str, gguf_exports, demo_base: Path, merged_state) -> None:
+    import gguf
+    from transformers import AutoTokenizer
+
+    result = gguf_exports(quant)
+    reader = gguf.GGUFReader(str(result.path))
+    config = json.loads((demo_base / "config.json").read_text())
+    tokenizer = AutoTokenizer.from_pretrained(demo_base)
+
+    assert _field(reader, "general.architecture") == "llama"
+    expected_type = {"f16": 1, "q8_0": 7}[quant]
+    assert _field(reader, "general.file_type") == expected_type
+    assert _field(reader, "llama.context_length") == config["max_position_embeddings"] == 2048
+    assert _field(reader, "llama.embedding_length") == 128
+    assert _field(reader, "llama.block_count") == 2
+    assert _field(reader, "llama.feed_forward_length") == 384
+    assert _field(reader, "llama.attention.head_count") == 4
+    assert _field(reader, "llama.attention.head_count_kv") == 4
+    assert _field(reader, "llama.rope.dimension_count") == 32
+    assert _field(reader, "llama.rope.freq_base") == pytest.approx(10000.0)
+
+    tokens = _field(reader, "tokenizer.ggml.tokens")
+    assert _field(reader, "tokenizer.ggml.model") == "gpt2"
+    assert _field(reader, "tokenizer.ggml.pre") == "gpt-2"
+    assert tokens == tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    tokenizer_json = json.loads((demo_base / "tokenizer.json").read_text())
+    assert len(_field(reader, "tokenizer.ggml.merges")) == len(tokenizer_json["model"]["merges"])
+    types = _field(reader, "tokenizer.ggml.token_type")
+    assert types[tokenizer.convert_tokens_to_ids("<|end|>")] == 3  # control
+    assert types[tokenizer.convert_tokens_to_ids("the")] == 1
+    assert _field(reader, "tokenizer.ggml.eos_token_id") == tokenizer.eos_token_id
+    assert _field(reader, "tokenizer.ggml.bos_token_id") == tokenizer.bos_token_id
+    assert _field(reader, "tokenizer.chat_template") == tokenizer.chat_template
+
+    tensors = {t.name: t for t in reader.tensors}
+    expected = {"token_embd.weight", "output_norm.weight"}  # output tied to token_embd
+    expected |= {f"blk.{i}.{n}.weight" for i in range(2) for n in LAYER_TENSORS}
+    assert set(tensors) == expected
+    assert list(tensors["token_embd.weight"].shape) == [128, 2048]  # ggml order: ne0 first
+    assert list(tensors["blk.0.ffn_gate.weight"].shape) == [128, 384]
+    assert list(tensors["blk.1.ffn_down.weight"].shape) == [384, 128]
+    matrix_type = {"f16": gguf.GGMLQuantizationType.F16, "q8_0": gguf.GGMLQuantizationType.Q8_0}
+    assert tensors["blk.0.attn_q.weight"].tensor_type == matrix_type[quant]
+    assert tensors["blk.0.attn_norm.weight"].tensor_type == gguf.GGMLQuantizationType.F32
+
+    def values(name: str) -> np.ndarray:
+        t = tensors[name]
+        data = gguf.quants.dequantize(t.data, t.tensor_type)
+        return np.asarray(data, dtype=np.float32).reshape(merged_shape(name))
+
+    def merged_shape(name: str) -> tuple[int, ...]:
+        return tuple(reversed([int(d) for d in tensors[name].shape]))
+
+    tolerance = {"f16": 2e-3, "q8_0": 2e-2}[quant]
+    q = merged_state["model.layers.0.self_attn.q_proj.weight"]
+    np.testing.assert_allclose(
+        values("blk.0.attn_q.weight"), permute_for_rope(q, 4), atol=tolerance
+    )
+    embed = merged_state["model.embed_tokens.weight"]
+    np.testing.assert_allclose(values("token_embd.weight"), embed, atol=tolerance)
+    v = merged_state["model.layers.1.self_attn.v_proj.weight"]
+    np.testing.assert_allclose(values("blk.1.attn_v.weight"), v, atol=tolerance)
+
+    modelfile = result.modelfile.read_text(encoding="utf-8")
+    assert f"FROM ./{result.path.name}" in modelfile and 'PARAMETER stop "<|end|>"' in modelfile
+    assert result.ollama_command[:2] == ("ollama", "create")
+    assert result.path.parent.parent.name == "quillora"  # LM Studio: publisher/model/file.gguf
+    assert (result.path.parent / "model-card.md").exists()
