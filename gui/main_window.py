@@ -101,6 +101,9 @@ class MainWindow(QMainWindow):
         self._model_name = ""
         self._doctor_report: dict[str, Any] | None = None
         self._finished_run: Path | None = None
+        self._demo_timer: QTimer | None = None
+        self._demo_samples = ""
+        self._demo_tries = 0
         self.train_page = cast(TrainPage, self.page("train"))
         self.go_to(self._first_page())
 
@@ -229,7 +232,7 @@ class MainWindow(QMainWindow):
             self.train_page.set_selection(
                 DataSelection(sources=(str(samples),), label="Sample brand copy (demo)")
             )
-            self._adopt_demo_counts(str(samples), tries=240)
+            self._watch_demo_counts(str(samples))
         else:
             QMessageBox.warning(
                 self,
@@ -239,19 +242,32 @@ class MainWindow(QMainWindow):
             )
         self.go_to("train")
 
-    def _adopt_demo_counts(self, samples: str, tries: int) -> None:
+    def _watch_demo_counts(self, samples: str) -> None:
         """Once the Data step has counted the samples, give Train the counts (its estimate).
 
-        The Data step hands its selection over only on Continue; for the one-click demo the
-        counts are taken as soon as its report is in (checked twice a second, for 2 minutes).
+        The Data step hands its selection over on Continue; for the one-click demo the counts
+        are taken as soon as its report is in (checked twice a second, for up to 2 minutes).
+        The timer belongs to the window, so it dies with it.
         """
+        self._demo_samples = samples
+        self._demo_tries = 240
+        if self._demo_timer is None:
+            self._demo_timer = QTimer(self)
+            self._demo_timer.setInterval(500)
+            self._demo_timer.timeout.connect(self._on_demo_timer_timeout)
+        self._demo_timer.start()
+
+    def _on_demo_timer_timeout(self) -> None:
+        self._demo_tries -= 1
         selection = self.train_page.selection
-        if selection is None or selection.sources != (samples,) or tries <= 0:
-            return  # the user chose other data meanwhile
-        if selection.examples:
-            return
-        reader = getattr(self.data_page, "selection", None)
-        counted = reader() if callable(reader) else None
+        samples = self._demo_samples
+        done = (
+            self._demo_tries <= 0
+            or selection is None
+            or selection.sources != (samples,)  # the user chose other data meanwhile
+            or bool(selection.examples)
+        )
+        counted = None if done else getattr(self.data_page, "selection", lambda: None)()
         if isinstance(counted, DataSelection) and counted.examples:
             self.train_page.set_selection(
                 DataSelection(
@@ -259,13 +275,15 @@ class MainWindow(QMainWindow):
                     text_column=counted.text_column,
                     prompt_column=counted.prompt_column,
                     system_column=counted.system_column,
+                    rights=counted.rights,
                     examples=counted.examples,
                     total_tokens=counted.total_tokens,
                     label=f"Sample brand copy (demo, {counted.examples:,} examples)",
                 )
             )
-            return
-        QTimer.singleShot(500, lambda: self._adopt_demo_counts(samples, tries - 1))
+            done = True
+        if done and self._demo_timer is not None:
+            self._demo_timer.stop()
 
     def _on_model_chosen(self, name: str) -> None:
         settings.set_welcome_done()

@@ -38,6 +38,7 @@ STDERR_FILE = "engine-stderr.log"
 STDOUT_FILE = "engine-stdout.jsonl"
 
 _CHECKPOINT = re.compile(r"^step-(\d+)$")
+CHECKPOINT_MARKER = "COMPLETE"  # engine.train.checkpoint writes it last
 
 
 def write_pid(run_dir: Path, pid: int) -> None:
@@ -103,7 +104,7 @@ def latest_checkpoint(run_dir: Path) -> int:
     try:
         for child in (run_dir / "checkpoints").iterdir():
             match = _CHECKPOINT.match(child.name)
-            if match and child.is_dir():
+            if match and (child / CHECKPOINT_MARKER).is_file():
                 best = max(best, int(match.group(1)))
     except OSError:
         pass

@@ -86,6 +86,7 @@ def _write_sample_runs(root: Path) -> None:
     for index, (name, model, upto, last) in enumerate(samples):
         run = root / "runs" / name
         (run / "checkpoints" / "step-10").mkdir(parents=True, exist_ok=True)
+        (run / "checkpoints" / "step-10" / "COMPLETE").write_text("ok\n", encoding="utf-8")
         config = RunConfig(
             model=ModelSettings(name=model),
             data=DataSettings(sources=("/home/sam/brand_voice.csv", "/home/sam/blog")),

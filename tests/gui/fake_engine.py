@@ -9,7 +9,8 @@ steps, run in order:
   {"wait_cmd": "stop", "timeout": 10}       wait for a control command on stdin
   {"ignore_term": true}                     ignore SIGTERM from now on
   {"exit": code}                            exit now with this status
-Any `{"cmd": ...}` line on stdin is also appended to the file named by FAKE_ENGINE_LOG.
+Any `{"cmd": ...}` line on stdin is also appended to the file named by FAKE_ENGINE_LOG, and
+the engine arguments to FAKE_ENGINE_ARGV (one JSON list a line).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def _wait_cmd(name: str, timeout: float) -> None:
 def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as stream:
         script = json.load(stream)
+    if os.environ.get("FAKE_ENGINE_ARGV"):
+        with open(os.environ["FAKE_ENGINE_ARGV"], "a", encoding="utf-8") as out:
+            out.write(json.dumps(sys.argv[2:]) + "\n")
     threading.Thread(target=_read_stdin, daemon=True).start()
     for step in script:
         if "emit" in step:

@@ -101,6 +101,8 @@ def _write_run(root: Path, name: str, events: list[object], checkpoint: bool = F
     (run / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     if checkpoint:
         (run / "checkpoints" / "step-2").mkdir(parents=True)
+        (run / "checkpoints" / "step-2" / "COMPLETE").write_text("ok")
+        (run / "checkpoints" / "step-3").mkdir()  # no marker: half-written, ignored
     return run
 
 
@@ -133,6 +135,7 @@ def test_runs_page_lists_runs_and_deletes_after_confirmation(
     assert states["20260101-000000-a"].state == "finished"
     assert states["20260102-000000-b"].state == "interrupted"
     assert states["20260102-000000-b"].resumable
+    assert states["20260102-000000-b"].checkpoint_step == 2
     assert states["20260101-000000-a"].losses == [2.9, 2.8]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     assert not page.confirm_delete(states["20260102-000000-b"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from engine.contract.config import RunConfig
@@ -186,3 +187,20 @@ def test_keep_in_background_then_reattach(qtbot, fake_engine, tmp_path: Path):
     _wait_final(qtbot, second)
     assert states[-1] == RunState.FINISHED
     assert len(progress) >= 4  # the replayed history and the rest
+
+
+def test_resume_continues_the_same_folder(qtbot, fake_engine, tmp_path: Path, monkeypatch):
+    argv_log = tmp_path / "argv.jsonl"
+    monkeypatch.setenv("FAKE_ENGINE_ARGV", str(argv_log))
+    controller, _ = _controller(qtbot, fake_engine(train_script(2)))
+    run_dir = controller.start(RunConfig(), tmp_path / "run")
+    _wait_final(qtbot, controller)
+    progress: list[object] = []
+    controller.sig_progress.connect(progress.append)
+    controller.resume_run(run_dir)
+    _wait_final(qtbot, controller)
+    assert controller.state == RunState.FINISHED
+    assert len(progress) == 2  # only the resumed run's events, not the first run's again
+    first, second = (json.loads(line) for line in argv_log.read_text().splitlines())
+    assert first[:2] == ["train", "--config"] and "--output" in first
+    assert second == ["train", "--resume", str(run_dir)]
