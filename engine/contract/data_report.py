@@ -25,15 +25,15 @@ DROP_TOO_SHORT = "too_short"  # shorter than DataSettings.min_example_chars
 DROP_TOO_LONG = "too_long"  # over max_example_tokens and could not be split
 DROP_DUPLICATE = "duplicate"  # repeats an earlier example exactly
 DROP_UNREADABLE = "unreadable"  # a JSONL line that is not JSON, a row with no usable fields
-DROP_OVER_CAP = "not_used_over_cap"  # beyond the reading cap of a very large file
 DROP_REASONS = (
     DROP_EMPTY,
     DROP_TOO_SHORT,
     DROP_TOO_LONG,
     DROP_DUPLICATE,
     DROP_UNREADABLE,
-    DROP_OVER_CAP,
 )
+# Rows beyond the reading cap of a very large file are not counted (they are never read);
+# the file's `truncated` flag and notes say so instead.
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from engine.contract.config import DataSettings
 from engine.contract.data_report import (
     DROP_DUPLICATE,
     DROP_EMPTY,
-    DROP_OVER_CAP,
     DROP_TOO_LONG,
     DROP_TOO_SHORT,
     DROP_UNREADABLE,
@@ -33,7 +32,6 @@ _REASON_WORDS = {
     DROP_TOO_LONG: "were too long",
     DROP_DUPLICATE: "repeated another row",
     DROP_UNREADABLE: "could not be read",
-    DROP_OVER_CAP: "were beyond what training needs",
 }
 
 Stats = Sequence[tuple[str, FileStats]]
