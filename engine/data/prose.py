@@ -62,7 +62,7 @@ def _text_paragraphs(path: Path, encoding: str, markdown: bool) -> Paragraphs:
         yield section, title, "\n".join(lines).strip()
 
 
-def _docx_paragraphs(path: Path) -> Paragraphs:
+def _docx_paragraphs(path: Path, notes: list[str]) -> Paragraphs:
     if not zipfile.is_zipfile(path):
         raise EngineError(
             ErrorKind.BAD_DATA_FILE,
@@ -81,6 +81,8 @@ def _docx_paragraphs(path: Path) -> Paragraphs:
             "it as .docx again.",
             detail=f"{path}: {exc!r}",
         ) from exc
+    if document.tables:
+        notes.append("Tables in this document were left out; only its paragraphs were read.")
     section, title = 0, ""
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
@@ -99,7 +101,7 @@ def read_prose(
     """Chunks of a .txt, .md or .docx file as prose rows (already within the budget)."""
     if path.suffix.lower() == ".docx":
         stats.kind = "docx"
-        paragraphs = _docx_paragraphs(path)
+        paragraphs = _docx_paragraphs(path, stats.notes)
     else:
         stats.kind = "prose"
         stats.encoding = detect_encoding(path, "text file")

@@ -98,10 +98,12 @@ def test_docx_headings_and_paragraphs(tmp_path: Path) -> None:
     document.add_paragraph(LINES[1])
     document.add_heading("What we're drinking", level=2)
     document.add_paragraph(LINES[3])
+    document.add_table(rows=1, cols=2).cell(0, 0).text = "Prices"
     path = tmp_path / "winter.docx"
     document.save(str(path))
     prepared = prepare(path, heldout_fraction=0.0)
     assert prepared.report.files[0].kind == "docx"
+    assert "Tables" in prepared.report.files[0].notes[0]
     prose = [e.response for e in prepared.train if e.is_prose]
     assert prose == [
         f"Winter on the harbour\n\n{LINES[0]}\n\n{LINES[1]}",
