@@ -10,8 +10,9 @@ fi
 export PYTHONPATH=$PWD:${PYTHONPATH:-}
 OUT=${OUT:-bench/results}
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
-for shape in 1b 8b; do
-  timeout 240 python3 bench/train_bench.py --shape "$shape" --modes packed \
+for pair in 1b:150 8b:330; do
+  shape=${pair%%:*}
+  timeout "${pair##*:}" python3 bench/train_bench.py --shape "$shape" --modes packed \
     --variants baseline,engine,engine-lowmem --out "$OUT/train-$shape.json" \
     > "$OUT/train-$shape.log" 2>&1 || echo "shape $shape failed: $?" >> "$OUT/errors.txt"
 done
