@@ -102,14 +102,9 @@ class EngineProcess(QThread):
     def _popen(
         self, stdout: int | IO[bytes], stderr: IO[bytes], env: dict[str, str]
     ) -> subprocess.Popen[bytes]:
-        kwargs: dict[str, object] = {}
+        flags = 0
         if sys.platform == "win32":
-            kwargs["creationflags"] = (
-                subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW  # type: ignore[attr-defined]
-            )
-        else:
-            # Its own session: Ctrl+C in a terminal or the GUI exiting does not signal it.
-            kwargs["start_new_session"] = True
+            flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
         return subprocess.Popen(
             self.command,
             stdin=subprocess.PIPE,
@@ -117,7 +112,9 @@ class EngineProcess(QThread):
             stderr=stderr,
             cwd=self._cwd,
             env=env,
-            **kwargs,  # type: ignore[arg-type]
+            creationflags=flags,
+            # Its own session: Ctrl+C in a terminal or the GUI exiting does not signal it.
+            start_new_session=sys.platform != "win32",
         )
 
     @property

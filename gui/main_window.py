@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from engine.contract.events import Event, Finished, Report
 from engine.contract.paths import assets_dir, runs_dir
 from gui import run_files, settings
+from gui.demo_flow import DemoCounts
 from gui.engine_command import engine_command
 from gui.engine_process import EngineProcess
 from gui.pages.fallback_pages import FallbackDataPage, FallbackModelPage
@@ -101,10 +102,8 @@ class MainWindow(QMainWindow):
         self._model_name = ""
         self._doctor_report: dict[str, Any] | None = None
         self._finished_run: Path | None = None
-        self._demo_timer: QTimer | None = None
-        self._demo_samples = ""
-        self._demo_tries = 0
         self.train_page = cast(TrainPage, self.page("train"))
+        self._demo_counts = DemoCounts(self.train_page, lambda: self.data_page, self)
         self.go_to(self._first_page())
 
     def _first_page(self) -> str:
@@ -232,7 +231,7 @@ class MainWindow(QMainWindow):
             self.train_page.set_selection(
                 DataSelection(sources=(str(samples),), label="Sample brand copy (demo)")
             )
-            self._watch_demo_counts(str(samples))
+            self._demo_counts.watch(str(samples))
         else:
             QMessageBox.warning(
                 self,
@@ -241,49 +240,6 @@ class MainWindow(QMainWindow):
                 "brings it back; you can still add your own writing on the Data step.",
             )
         self.go_to("train")
-
-    def _watch_demo_counts(self, samples: str) -> None:
-        """Once the Data step has counted the samples, give Train the counts (its estimate).
-
-        The Data step hands its selection over on Continue; for the one-click demo the counts
-        are taken as soon as its report is in (checked twice a second, for up to 2 minutes).
-        The timer belongs to the window, so it dies with it.
-        """
-        self._demo_samples = samples
-        self._demo_tries = 240
-        if self._demo_timer is None:
-            self._demo_timer = QTimer(self)
-            self._demo_timer.setInterval(500)
-            self._demo_timer.timeout.connect(self._on_demo_timer_timeout)
-        self._demo_timer.start()
-
-    def _on_demo_timer_timeout(self) -> None:
-        self._demo_tries -= 1
-        selection = self.train_page.selection
-        samples = self._demo_samples
-        done = (
-            self._demo_tries <= 0
-            or selection is None
-            or selection.sources != (samples,)  # the user chose other data meanwhile
-            or bool(selection.examples)
-        )
-        counted = None if done else getattr(self.data_page, "selection", lambda: None)()
-        if isinstance(counted, DataSelection) and counted.examples:
-            self.train_page.set_selection(
-                DataSelection(
-                    sources=(samples,),
-                    text_column=counted.text_column,
-                    prompt_column=counted.prompt_column,
-                    system_column=counted.system_column,
-                    rights=counted.rights,
-                    examples=counted.examples,
-                    total_tokens=counted.total_tokens,
-                    label=f"Sample brand copy (demo, {counted.examples:,} examples)",
-                )
-            )
-            done = True
-        if done and self._demo_timer is not None:
-            self._demo_timer.stop()
 
     def _on_model_chosen(self, name: str) -> None:
         settings.set_welcome_done()

@@ -131,3 +131,22 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def estimate_text(plan: Plan) -> str:
+    """The line shown above Start: expected time and peak memory, or why they are missing."""
+    if plan.estimated_seconds is None:
+        return plan.note
+    where = "graphics memory" if plan.on_gpu else "memory"
+    fits = "" if plan.fits in (None, True) else " — more than this computer has"
+    return (
+        f"<b>Expected time:</b> {plain_duration(plan.estimated_seconds)} "
+        f"({plan.total_steps:,} steps) &nbsp;·&nbsp; <b>Peak {where}:</b> "
+        f"{_gib(plan.peak_memory_gib)}{fits}"
+    )
+
+
+def _gib(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return "under 0.1 GiB" if value < 0.1 else f"{value:.1f} GiB"

@@ -62,8 +62,9 @@ class RunsPage(QWidget):
     def refresh(self) -> None:
         while self.rows_layout.count():
             item = self.rows_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.summaries = list_runs(self.root or runs_dir())
         if not self.summaries:
             self.rows_layout.addWidget(

@@ -37,7 +37,7 @@ from gui.run_controller import ACTIVE_STATES, RunController, RunState
 from gui.run_files import latest_checkpoint
 from gui.selection import DataSelection
 from gui.theme import icon
-from gui.train_plan import Plan, clock, make_plan, plain_duration
+from gui.train_plan import Plan, clock, estimate_text, make_plan, plain_duration
 from gui.widgets.advanced_settings import AdvancedSettings
 from gui.widgets.dial import DialSelector
 from gui.widgets.page import card, header, muted, scrolling_page, section_title
@@ -236,7 +236,7 @@ class TrainPage(QWidget):
             self.advanced.max_steps.value(),
         )
         self.advanced.show_config(self.plan.config)
-        self.estimate.setText(self._estimate_text(self.plan))
+        self.estimate.setText(estimate_text(self.plan))
         reason = ""
         if not self.model:
             reason = "Choose a model on the Model step first."
@@ -246,18 +246,6 @@ class TrainPage(QWidget):
             reason = "This model is too big for this computer's graphics card."
         self.start_reason.setText(reason)
         self.start_button.setEnabled(not reason and not self.controller.is_active)
-
-    @staticmethod
-    def _estimate_text(plan: Plan) -> str:
-        if plan.estimated_seconds is None:
-            return plan.note
-        where = "graphics memory" if plan.on_gpu else "memory"
-        fits = "" if plan.fits in (None, True) else " — more than this computer has"
-        return (
-            f"<b>Expected time:</b> {plain_duration(plan.estimated_seconds)} "
-            f"({plan.total_steps:,} steps) &nbsp;·&nbsp; <b>Peak {where}:</b> "
-            f"{_gib(plan.peak_memory_gib)}{fits}"
-        )
 
     # -- commands -------------------------------------------------------------------------------
     def start(self) -> Path | None:
@@ -411,9 +399,3 @@ class TrainPage(QWidget):
         for event in events:
             self._on_event(event)
         self._show_state(state)
-
-
-def _gib(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    return "under 0.1 GiB" if value < 0.1 else f"{value:.1f} GiB"

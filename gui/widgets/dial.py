@@ -34,8 +34,12 @@ class DialSelector(QWidget):
             self.group.addButton(button)
             self.buttons[key] = button
             layout.addWidget(button, 1)
-            button.toggled.connect(lambda on, k=key: on and self.sig_dial_changed.emit(k))
+            button.toggled.connect(lambda on, k=key: self._on_button_toggled(k, on))
         self.buttons["balanced"].setChecked(True)
+
+    def _on_button_toggled(self, key: str, on: bool) -> None:
+        if on:
+            self.sig_dial_changed.emit(key)
 
     def value(self) -> Dial:
         for key, button in self.buttons.items():
