@@ -16,7 +16,6 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -411,7 +410,3 @@ class DataPage(QWidget):
                 lines.append(f"{name}: {info.rows_kept:,} of {info.rows_read:,} kept")
         lines += list(report.notes)
         return "\n".join(lines[:12]) + ("\n…" if len(lines) > 12 else "")
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._update_continue()

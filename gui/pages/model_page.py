@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -172,6 +172,10 @@ class ModelPage(QWidget):
         if self._started:
             return
         self._started = True
+        # Not from inside showEvent: a page being torn down can still receive one.
+        QTimer.singleShot(0, self, self._start_background_work)
+
+    def _start_background_work(self) -> None:
         if self._doctor is None and self._own_doctor:
             self._run_doctor()
         self._scan_cache()
