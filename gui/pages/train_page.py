@@ -377,8 +377,16 @@ class TrainPage(QWidget):
         self.pause_button.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
         self.stop_button.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
         self.cancel_button.setEnabled(active and state != RunState.FINISHING)
-        for button in (self.pause_button, self.stop_button, self.cancel_button):
-            button.setVisible(active)
+        # A run reattached after the window was closed has no control line to the engine:
+        # it can be watched and cancelled (an interrupt; its last checkpoint stays), no more.
+        attached = self.controller.is_attached
+        self.pause_button.setVisible(active and not attached)
+        self.stop_button.setVisible(active and not attached)
+        self.cancel_button.setVisible(active)
+        if attached and active:
+            self.state_label.setText(
+                STATE_WORDS[state] + " (kept training in the background; reattached)"
+            )
         self.try_button.setVisible(state in (RunState.FINISHED, RunState.STOPPED))
         self.details_button.setVisible(state == RunState.FAILED)
         self.again_button.setVisible(ended)

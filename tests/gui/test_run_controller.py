@@ -204,3 +204,18 @@ def test_resume_continues_the_same_folder(qtbot, fake_engine, tmp_path: Path, mo
     first, second = (json.loads(line) for line in argv_log.read_text().splitlines())
     assert first[:2] == ["train", "--config"] and "--output" in first
     assert second == ["train", "--resume", str(run_dir)]
+
+
+def test_a_reattached_run_can_be_cancelled(qtbot, fake_engine, tmp_path: Path):
+    script = [*train_script(1, finish=False), {"sleep": 60}]
+    first, _ = _controller(qtbot, fake_engine(script))
+    run_dir = first.start(RunConfig(), tmp_path / "run")
+    qtbot.waitUntil(lambda: first.state == RunState.TRAINING, timeout=10000)
+    first.keep_in_background()
+    second, states = _controller(qtbot, [])
+    assert second.attach(run_dir) and second.is_attached
+    qtbot.waitUntil(lambda: second.state == RunState.TRAINING, timeout=10000)
+    assert not second.pause()  # no control line to a run we did not start
+    second.cancel()
+    _wait_final(qtbot, second)
+    assert states[-1] == RunState.CANCELLED
