@@ -6,7 +6,8 @@ same model with the adapter switched off, or any model plus an explicit `base_mo
 1. held-out loss and perplexity of both (engine.eval.perplexity), on the exact token layout
    training used (engine.prompt_format.encode_example: loss on the reply only);
 2. a few answers from both for held-out prompts (for prose, the opening words of a held-out
-   piece are the prompt and the model continues), sampled with the same seed for both;
+   piece are the prompt and the model continues), sampled with the same seed for both at a
+   low temperature (0.3: each model's typical answer, so a few prompts give a stable score);
 3. the style score (engine.eval.style) of each model's answers against the user's held-out
    writing.
 
@@ -108,7 +109,7 @@ def evaluate_run(
     max_new_tokens: int = 80,
     max_tokens: int = 1024,
     batch_size: int = 4,
-    temperature: float = 0.8,
+    temperature: float = 0.3,
     top_p: float = 0.95,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -219,7 +220,6 @@ def evaluate_run_dir(run_dir: Path, **options: Any) -> dict[str, Any]:
     from engine.chat.run_info import read_run
     from engine.contract.config import RunConfig
     from engine.data.prepare import prepare_examples
-
     from engine.modeling import configure_cpu_threads
 
     configure_cpu_threads()
