@@ -1,0 +1,63 @@
+"""Model resolution and loading: demo, folders, refusing pickles, offline Hub ids, selftest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.contract.errors import EngineError, ErrorKind
+from engine.modeling import resolve_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_and_local_folders_resolve(demo_model: Path, quillora_data_dir: Path) -> None:
+    assert resolve_model("demo", root=quillora_data_dir) == demo_model
+    assert resolve_model(str(demo_model)) == demo_model
+
+
+def test_pickle_weights_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama"}))
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not really a pickle")
+    with pytest.raises(EngineError) as error:
+        resolve_model(str(tmp_path))
+    assert error.value.kind == ErrorKind.UNSUPPORTED_MODEL
+    assert "pytorch_model.bin" in error.value.detail
+
+
+def test_missing_folder_and_uncached_offline_hub_id_are_not_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(EngineError) as error:
+        resolve_model(str(tmp_path / "nowhere"))
+    assert error.value.kind == ErrorKind.MODEL_NOT_FOUND
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(EngineError) as error:
+        resolve_model("quillora-tests/no-such-model")
+    assert error.value.kind == ErrorKind.MODEL_NOT_FOUND
+
+
+def test_selftest_command_reports_a_falling_loss(demo_model: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "selftest", "--steps", "6"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["type"] == "report" and report["name"] == "selftest"
+    body = report["body"]
+    assert body["ok"] and body["loss_fell"] and body["steps"] == 6
+    assert body["versions"]["bitsandbytes"] and body["cuda"] is False
