@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -114,8 +115,11 @@ class PreviewView(Card):
     def show_preview(self, report: DataPreview) -> None:
         examples = report.preview
         if report.model:
+            model = "the demo model" if report.model == "demo" else Path(report.model).name
+            if "/" in report.model and not Path(report.model).is_absolute():
+                model = report.model  # a Hub id reads better whole
             self.caption.setText(
-                f"The first {len(examples)} examples, exactly as {report.model} will read them "
+                f"The first {len(examples)} examples, exactly as {model} will read them "
                 "(with its chat template). Personal data you chose to replace shows as "
                 "placeholders."
             )

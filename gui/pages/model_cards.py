@@ -154,6 +154,10 @@ class DemoCard(Card):
         self.body.addLayout(row)
         self.entry = entry
 
+    def set_chosen(self, chosen: bool) -> None:
+        self.button.setText("Demo model chosen ✓" if chosen else "Use the demo model")
+        self.button.setEnabled(not chosen)
+
 
 class ChoiceRow(QWidget):
     """A compact row for search results and cached models: name, detail, a button."""

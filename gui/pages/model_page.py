@@ -217,6 +217,7 @@ class ModelPage(QWidget):
         if not self._chosen:
             for card in self.cards.values():
                 card.set_chosen(False)
+            self.demo_card.set_chosen(False)
             self.chosen_label.setText("No model chosen yet. The demo model is a good start.")
             return
         entry = find(self._chosen, self.catalog)
@@ -227,6 +228,7 @@ class ModelPage(QWidget):
         self.chosen_label.setText(f"<b>Chosen:</b> {name}")
         for hub_id, card in self.cards.items():
             card.set_chosen(hub_id == self._chosen)
+        self.demo_card.set_chosen(self._chosen == "demo")
 
 
 def tour_states(page: ModelPage) -> list[tuple[str, Any]]:
