@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from PySide6.QtCore import QThread, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -99,6 +99,9 @@ class MainWindow(QMainWindow):
             self._slots[step.key] = slot
             self.stack.addWidget(slot)
         self.sidebar.sig_step_chosen.connect(self._on_sidebar_step_chosen)
+        for number, step in enumerate(STEPS[1:], start=1):  # Ctrl+1 Model ... Ctrl+7 Settings
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.activated.connect(lambda key=step.key: self.go_to(key))
         self._model_name = ""
         self._doctor_report: dict[str, Any] | None = None
         self._finished_run: Path | None = None
@@ -361,23 +364,30 @@ class MainWindow(QMainWindow):
                 thread.kill_now()
             thread.wait(3000)
 
-    def ask_close_during_run(self) -> str:
-        """'background', 'stop' or 'cancel' (keep the window open)."""
+    def close_question(self) -> tuple[QMessageBox, dict[str, object]]:
+        """The box asked when the window closes during a run, and its buttons by answer."""
         box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("A run is training")
         box.setText("Quillora is still training. What would you like to do?")
         box.setInformativeText(
             "Training can keep going in the background; reopen Quillora to watch it again. "
             "Or stop now and keep what it has learned so far."
         )
-        background = box.addButton("Keep training in background", QMessageBox.ButtonRole.AcceptRole)
-        stop = box.addButton("Stop and save", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(background)
+        buttons: dict[str, object] = {
+            "background": box.addButton(
+                "Keep training in background", QMessageBox.ButtonRole.AcceptRole
+            ),
+            "stop": box.addButton("Stop and save", QMessageBox.ButtonRole.DestructiveRole),
+            "cancel": box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole),
+        }
+        box.setDefaultButton(buttons["background"])  # type: ignore[arg-type]
+        box.setEscapeButton(buttons["cancel"])  # type: ignore[arg-type]
+        return box, buttons
+
+    def ask_close_during_run(self) -> str:
+        """'background', 'stop' or 'cancel' (keep the window open)."""
+        box, buttons = self.close_question()
         box.exec()
         clicked = box.clickedButton()
-        if clicked is stop:
-            return "stop"
-        if clicked is cancel:
-            return "cancel"
-        return "background"
+        return next((k for k, b in buttons.items() if b is clicked), "cancel")

@@ -230,6 +230,12 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     shot("10-error-dialog", dialog)
     dialog.close()
 
+    page.preview(RunState.TRAINING, _events_for_run(STEPS, upto=23))  # type: ignore[arg-type]
+    box, _buttons = window.close_question()
+    box.show()
+    shot("15-close-during-run", box)
+    box.close()
+
     for key, number in (("try", 11), ("share", 12), ("runs", 13), ("settings", 14)):
         window.go_to(key)
         shot(f"{number}-{key}")

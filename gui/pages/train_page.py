@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from engine.contract.events import (
     DataPrepared,
+    DownloadProgress,
     Evaluation,
     Event,
     Failed,
     Finished,
+    Log,
     RunStarted,
     StepProgress,
 )
@@ -205,6 +207,8 @@ class TrainPage(QWidget):
         c.sig_notice.connect(self._on_notice)
         c.sig_finished.connect(self._on_event)
         c.sig_failed.connect(self._on_event)
+        c.sig_log.connect(self._on_preparing_event)
+        c.sig_download.connect(self._on_preparing_event)
 
     # -- inputs from the other steps ------------------------------------------------------------
     def set_model(self, name: str) -> None:
@@ -253,7 +257,9 @@ class TrainPage(QWidget):
         if self.plan is None or not self.start_button.isEnabled():
             return None
         self._clear_run_view()
-        return self.controller.start(self.plan.config)
+        run_dir = self.controller.start(self.plan.config)
+        self.progress_text.setText("Starting the engine…")
+        return run_dir
 
     def _on_pause_clicked(self) -> None:
         if self.controller.state == RunState.PAUSED:
@@ -350,6 +356,21 @@ class TrainPage(QWidget):
             self.sig_run_failed.emit(event)
             if self.show_error_dialogs and self.isVisible():
                 self._show_error_dialog()
+
+    def _on_preparing_event(self, event: Event) -> None:
+        """While getting ready, say what the engine is doing (reading files, downloading)."""
+        if self.controller.state != RunState.PREPARING:
+            return
+        if isinstance(event, Log) and event.level == "info":
+            self.progress_text.setText(event.message)
+        elif isinstance(event, DownloadProgress) and event.total_bytes:
+            speed = (
+                f" at {event.bytes_per_second / 2**20:.1f} MB/s" if event.bytes_per_second else ""
+            )
+            self.progress_text.setText(
+                f"Downloading {event.model}: {event.downloaded_bytes / 2**30:.2f} of "
+                f"{event.total_bytes / 2**30:.2f} GB{speed}"
+            )
 
     def _on_notice(self, text: str) -> None:
         self.notice.setText(text)
