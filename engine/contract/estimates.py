@@ -14,11 +14,13 @@ Peak memory (what `torch.cuda.max_memory_allocated()` reports; the CUDA context 
   bf16, 4 bytes when `prepare_model_for_kbit_training` up-casts them to fp32 (the baseline).
 - lora: rank x (in + out) for every linear layer; fp32 weight (4) + fp32 grad (4) + the two
   8-bit AdamW states (2) = 10 bytes a parameter.
-- checkpoints (gradient checkpointing on): each layer's input, T x hidden values, 2 bytes
-  (bf16 residual stream) or 4 (fp32, when the embeddings were up-cast).
+- checkpoints: each checkpointed layer's input, T x hidden values, 2 bytes (bf16 residual
+  stream) or 4 (fp32, when the embeddings were up-cast).
 - layer phase: what one decoder layer keeps for backward, per token
-  `K_HIDDEN x hidden + K_INTERMEDIATE x intermediate` bytes; with checkpointing one layer is
-  live (times `BACKWARD_TRANSIENT` for the gradients it makes); without, all layers are.
+  `K_HIDDEN x hidden + K_INTERMEDIATE x intermediate` bytes (x `UNFUSED_ACTIVATIONS`
+  without fused kernels), for every layer not checkpointed, plus one recomputed layer
+  (times `BACKWARD_TRANSIENT` for the gradients it makes) when any layer is checkpointed.
+  Checkpointing only some layers (selective recomputation) trades memory for speed.
 - loss phase: materialised logits cost T x vocab x 16 bytes at the start of backward (the
   logits, log-softmax, its gradient and the logits' gradient: four fp32-sized copies); a
   chunked or fused cross-entropy keeps only a chunk of logits (and its gradient) plus the
@@ -41,8 +43,8 @@ Speed::
     tokens/s = efficiency x peak bf16 FLOP/s / FLOPs a token
     FLOPs a token = passes x (2 x matmul parameters + 4 x layers x attention width x context)
 
-with passes = 3 (forward, backward to activations, recompute) under gradient checkpointing
-and 2 without (the frozen 4-bit weights need no weight gradients), and context = half the
+with passes = 2 (forward, backward to activations: the frozen 4-bit weights need no weight
+gradients) plus the share of layers recomputed under (selective) gradient checkpointing, and context = half the
 sequence length (causal). `efficiency` is read from the H200 figures for the plain baseline
 ("A") and for the engine ("B" with checkpointing, "C" without: the Headroom rows, until the
 engine's own figures replace them), interpolated in log(matmul parameters) between the 1B and
@@ -53,6 +55,7 @@ datasheet peak (dense bf16 tensor FLOP/s, fp32 accumulate). The CPU class is cal
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -165,10 +168,19 @@ class TrainPlan:
     upcast_frozen: bool = False
     double_quant: bool = True
     fused_kernels: bool = False
+    checkpointed_layers: int | None = None  # with checkpointing, how many layers (None: all)
 
     @property
     def tokens(self) -> int:
         return self.sequence_length * self.micro_batch
+
+    def recomputed(self, model: ModelShape) -> int:
+        """How many decoder layers recompute their activations in backward."""
+        if not self.gradient_checkpointing:
+            return 0
+        if self.checkpointed_layers is None:
+            return model.layers
+        return max(0, min(model.layers, self.checkpointed_layers))
 
 
 @dataclass(frozen=True)
@@ -196,12 +208,11 @@ def estimate_memory(model: ModelShape, plan: TrainPlan) -> MemoryEstimate:
     layer = (K_HIDDEN * model.hidden + K_INTERMEDIATE * model.intermediate) * tokens
     if not plan.fused_kernels:
         layer *= UNFUSED_ACTIVATIONS
-    if plan.gradient_checkpointing:
-        checkpoints = model.layers * tokens * model.hidden * frozen_bytes
-        layer_phase = layer * BACKWARD_TRANSIENT
-    else:
-        checkpoints = 0.0
-        layer_phase = layer * model.layers
+    recomputed = plan.recomputed(model)
+    checkpoints = recomputed * tokens * model.hidden * frozen_bytes
+    layer_phase = layer * (model.layers - recomputed)
+    if recomputed:
+        layer_phase += layer * BACKWARD_TRANSIENT
     if plan.loss == "full":
         loss_phase = tokens * model.vocab * FULL_LOGITS_BYTES
     else:
@@ -287,7 +298,7 @@ CPU_REFERENCE_PLAN = TrainPlan(sequence_length=512, micro_batch=2, gradient_chec
 
 def flops_per_token(model: ModelShape, plan: TrainPlan) -> float:
     """Training FLOPs for one token: see the module docstring."""
-    passes = 3 if plan.gradient_checkpointing else 2
+    passes = 2 + plan.recomputed(model) / model.layers
     context = plan.sequence_length / 2
     forward = 2 * model.matmul_parameters + 4 * model.layers * model.attention_width * context
     return passes * forward
@@ -302,14 +313,19 @@ def _calibrate(tokens_1b: float, tokens_8b: float, checkpointing: bool) -> tuple
     )
 
 
-def efficiency(model: ModelShape, checkpointing: bool, implementation: Implementation) -> float:
-    """Share of the GPU's peak reached, interpolated in log(size) between 1B and 8B."""
-    small, large = EFFICIENCY[(implementation, checkpointing)]
+def efficiency(model: ModelShape, recomputed: float, implementation: Implementation) -> float:
+    """Share of the GPU's peak reached: interpolated in log(size) between the 1B and 8B
+    figures, and linearly between no checkpointing and full checkpointing by the share of
+    layers recomputed (`recomputed`, 0..1; a bool means none or all)."""
     x = math.log(model.matmul_parameters)
     lo = math.log(LLAMA_3_2_1B.matmul_parameters)
     hi = math.log(LLAMA_3_1_8B.matmul_parameters)
     t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
-    return small + t * (large - small)
+    shares = []
+    for checkpointing in (False, True):
+        small, large = EFFICIENCY[(implementation, checkpointing)]
+        shares.append(small + t * (large - small))
+    return shares[0] + float(recomputed) * (shares[1] - shares[0])
 
 
 def tokens_per_second(
@@ -324,7 +340,7 @@ def tokens_per_second(
         reference = flops_per_token(DEMO_SHAPE, CPU_REFERENCE_PLAN)
         ratio = reference / flops_per_token(model, plan)
         return CPU_TOKENS_PER_SECOND * min(1.0, ratio)
-    share = efficiency(model, plan.gradient_checkpointing, implementation)
+    share = efficiency(model, plan.recomputed(model) / model.layers, implementation)
     return share * gpu.bf16_tflops * 1e12 / flops_per_token(model, plan)
 
 
@@ -351,9 +367,22 @@ def estimate_run_seconds(
     gpu_class = GPU_CLASSES[gpu] if isinstance(gpu, str) else gpu
     startup = 10.0 if gpu_class.bf16_tflops > 0 else 20.0
     load = startup + 4.0 * model.total_parameters / 1e9
-    passes = 3 if plan.gradient_checkpointing else 2
+    passes = 2 + plan.recomputed(model) / model.layers
     evaluation = evaluations * heldout_tokens / (rate * passes)
     return load + tokens * epochs / rate + evaluation
+
+
+def least_recompute(model: ModelShape, plan: TrainPlan, budget_gib: float) -> int | None:
+    """The fewest decoder layers to checkpoint so `plan` fits in `budget_gib` (0: none
+    needed), or None when even checkpointing every layer does not fit. Selective
+    recomputation: each layer spared is about 1/L of a forward pass saved."""
+    for count in range(model.layers + 1):
+        candidate = dataclasses.replace(
+            plan, gradient_checkpointing=count > 0, checkpointed_layers=count
+        )
+        if peak_memory_gib(model, candidate) <= budget_gib:
+            return count
+    return None
 
 
 def fit_badge(

@@ -9,12 +9,15 @@ length (room for about four average examples, since rows are packed) and the exa
 learning step sees (about 16k tokens, fewer for small data so a run still takes enough
 steps to learn and to be checked). What the GPU sets, through the memory plan of
 `estimates.py`: the micro-batch, gradient accumulation and gradient checkpointing. The plan
-prefers no checkpointing (about 1.4x faster) with the largest micro-batch that fits within
-`MEMORY_MARGIN` of the card, then checkpointing, then shorter rows.
+checkpoints as few decoder layers as fit within `MEMORY_MARGIN` of the card (no
+checkpointing is about 1.4x faster than checkpointing all; `checkpointed_layers` says how many,
+engine.fast.checkpointing applies it), with the largest micro-batch at that count, and
+shortens rows only when nothing else fits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,6 +31,7 @@ from engine.contract.estimates import (
     TrainPlan,
     estimate_run_seconds,
     gpu_class_for_name,
+    least_recompute,
     peak_memory_gib,
     tokens_per_second,
 )
@@ -65,6 +69,7 @@ class Derived:
     tokens_per_second: float
     estimated_seconds: float
     total_steps: int
+    checkpointed_layers: int = 0  # decoder layers to recompute (selective checkpointing)
 
 
 def derive(
@@ -97,13 +102,13 @@ def derive(
     accumulation = max(1, math.ceil(rows_per_step / micro))
     total_steps = max(1, math.ceil(rows * epochs / (micro * accumulation)))
     eval_every = max(1, total_steps // 10)
-    plan = TrainPlan(
-        sequence_length=plan.sequence_length,
-        micro_batch=micro,
-        lora_rank=profile.rank,
-        gradient_checkpointing=plan.gradient_checkpointing,
-        loss=loss,
-    )
+    plan = dataclasses.replace(plan, micro_batch=micro)
+    if fits and on_gpu and gpu_total_gib:
+        fewer = least_recompute(model_shape, plan, _budget(gpu_total_gib))
+        if fewer is not None:
+            plan = dataclasses.replace(
+                plan, gradient_checkpointing=fewer > 0, checkpointed_layers=fewer
+            )
 
     training = TrainingSettings(
         dial=dial,
@@ -132,6 +137,7 @@ def derive(
             estimate_run_seconds(tokens, epochs, gpu, model_shape, plan, heldout, 10), 1
         ),
         total_steps=total_steps,
+        checkpointed_layers=plan.recomputed(model_shape),
     )
 
 
@@ -168,24 +174,35 @@ def _row_length(mean_example_tokens: float, on_gpu: bool) -> int:
     return 512 if mean_example_tokens > 64 else 256
 
 
+def _budget(gpu_total_gib: float) -> float:
+    return gpu_total_gib * MEMORY_MARGIN - CUDA_CONTEXT_GIB
+
+
 def _memory_plan(
     model: ModelShape, rank: int, sequence: int, gpu_total_gib: float | None, loss: LossMode
 ) -> tuple[TrainPlan, bool]:
-    """The fastest plan that fits: no checkpointing first, the largest micro-batch, then
-    checkpointing, then shorter rows. On the CPU, memory is not the limit: small micro-batch,
-    no checkpointing."""
+    """The fastest plan that fits: the fewest checkpointed layers (selective recomputation),
+    then the largest micro-batch; shorter rows only when even full checkpointing of one row
+    does not fit. On the CPU, memory is not the limit: small micro-batch, no checkpointing."""
     if not gpu_total_gib or gpu_total_gib <= 0:
         return TrainPlan(sequence, 4, rank, gradient_checkpointing=False, loss=loss), True
-    budget = gpu_total_gib * MEMORY_MARGIN - CUDA_CONTEXT_GIB
+    budget = _budget(gpu_total_gib)
     while True:
-        largest = max(1, min(MAX_MICRO_BATCH, STEP_TOKENS // sequence))
-        for checkpointing in (False, True):
-            micro = largest
-            while micro >= 1:
-                plan = TrainPlan(sequence, micro, rank, checkpointing, loss)
-                if peak_memory_gib(model, plan) <= budget:
-                    return plan, True
-                micro //= 2
+        best: tuple[int, TrainPlan] | None = None
+        micro = max(1, min(MAX_MICRO_BATCH, STEP_TOKENS // sequence))
+        while micro >= 1:
+            plan = TrainPlan(sequence, micro, rank, loss=loss)
+            count = least_recompute(model, plan, budget)
+            if count is not None and (best is None or count < best[0]):
+                chosen = dataclasses.replace(
+                    plan, gradient_checkpointing=count > 0, checkpointed_layers=count
+                )
+                best = (count, chosen)
+            if count == 0:
+                break
+            micro //= 2
+        if best is not None:
+            return best[1], True
         if sequence <= 256:
             return TrainPlan(256, 1, rank, gradient_checkpointing=True, loss=loss), False
         sequence //= 2

@@ -26,6 +26,7 @@ def _plan(derived) -> TrainPlan:
         derived.lora.rank,
         t.gradient_checkpointing,
         loss=ENGINE_LOSS,
+        checkpointed_layers=derived.checkpointed_layers,
     )
 
 
@@ -127,4 +128,16 @@ def test_a_chunked_loss_fits_at_least_as_many_tokens(gpu_gib: float) -> None:
 
     assert tokens(chunked) >= tokens(full)
     if chunked.training == full.training:
-        assert chunked.peak_memory_gib < full.peak_memory_gib
+        assert chunked.peak_memory_gib <= full.peak_memory_gib
+
+
+def test_selective_recomputation_checkpoints_only_what_memory_needs() -> None:
+    counts = [
+        derive("balanced", 20_000, 20_000 * 300, gib, LLAMA_3_1_8B).checkpointed_layers
+        for gib in (16.0, 24.0, 32.0, 48.0, 80.0)
+    ]
+    assert counts == sorted(counts, reverse=True)
+    assert any(0 < count < LLAMA_3_1_8B.layers for count in counts)
+    assert counts[-1] == 0
+    partial = derive("balanced", 20_000, 20_000 * 300, 24.0, LLAMA_3_1_8B)
+    assert partial.training.gradient_checkpointing == (partial.checkpointed_layers > 0)
