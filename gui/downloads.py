@@ -150,12 +150,6 @@ def stored_token() -> str | None:
     """The Hugging Face token from the environment or the OS keyring, if the user added one."""
     if os.environ.get("HF_TOKEN"):
         return os.environ["HF_TOKEN"]
-    try:
-        from gui import settings  # GUI-core's Settings page owns where the token lives
+    from gui import settings  # the Settings page keeps the token in the OS keyring
 
-        getter = getattr(settings, "hf_token", None)
-        if callable(getter):
-            return getter() or None
-    except ImportError:
-        pass
-    return None
+    return settings.load_token() or None

@@ -47,6 +47,9 @@ def _scroll(widget: QWidget) -> QScrollArea:
     return area
 
 
+DOCTOR_PATIENCE_MS = 120_000  # the doctor loads torch; on a busy laptop that takes a while
+
+
 class ModelPage(QWidget):
     """Step 1: pick a base model."""
 
@@ -179,6 +182,7 @@ class ModelPage(QWidget):
         if self._doctor is None and self._own_doctor:
             self._run_doctor()
         self._scan_cache()
+        QTimer.singleShot(DOCTOR_PATIENCE_MS, self, self._on_doctor_exited)
 
     def _run_doctor(self) -> None:
         process = EngineProcess(engine_command("doctor"), parent=self)
@@ -200,7 +204,8 @@ class ModelPage(QWidget):
         if isinstance(event, Report) and event.name == "doctor":
             self.set_doctor_report(event.body)
 
-    def _on_doctor_exited(self, _code: int) -> None:
+    def _on_doctor_exited(self, _code: int = 0) -> None:
+        """The doctor ended (or never answered in time) without a report: say so, calmly."""
         if self._doctor is None:
             self.hardware.setText(
                 "Quillora could not check this computer's graphics card, so the fit badges "
