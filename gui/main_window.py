@@ -10,6 +10,7 @@ looks for runs to reattach to or resume. Importing this module never loads the M
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -300,7 +301,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(400, self._after_first_show)
 
     def _after_first_show(self) -> None:
-        settings.export_token_to_environment()
+        # keyring can take a second to load its backend: not on the GUI thread.
+        threading.Thread(target=settings.export_token_to_environment, daemon=True).start()
         self._run_doctor()
         self.check_unfinished_runs(ask=True)
 

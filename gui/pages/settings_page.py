@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -82,6 +83,10 @@ class SettingsPage(QWidget):
         box.addWidget(muted("Quillora follows your system's light or dark setting."))
         layout.addWidget(frame)
         layout.addStretch(1)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.show_token_state()
 
     def show_token_state(self) -> None:
         self.token_status.setText(

@@ -190,3 +190,19 @@ def test_closing_during_a_run_can_keep_it_training(qtbot, fake_engine, tmp_path:
     assert live is not None and live.path == run_dir
     assert second.controller.is_attached
     qtbot.waitUntil(lambda: second.controller.state == RunState.FINISHED, timeout=15000)
+
+
+def test_token_without_a_password_store_says_so(qtbot, monkeypatch):
+    from gui.pages.settings_page import SettingsPage
+
+    def refuse(token: str) -> None:
+        raise settings.TokenStoreError("This computer has no secure password store.")
+
+    monkeypatch.setattr(settings, "save_token", refuse)
+    monkeypatch.setattr(settings, "load_token", lambda: "")
+    page = SettingsPage()
+    qtbot.addWidget(page)
+    page.token.setText("hf_secret")
+    page._on_save_token_clicked()
+    assert "no secure password store" in page.token_status.text()
+    assert settings.settings().value("token", None) is None  # never written to a file
