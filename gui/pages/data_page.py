@@ -29,48 +29,15 @@ from PySide6.QtWidgets import (
 from engine.contract.data_report import DataPreview
 from engine.contract.errors import ErrorKind
 from engine.contract.events import Event, Failed, Report
-from engine.contract.paths import assets_dir
 from gui.engine_command import engine_command
 from gui.engine_process import EngineProcess
 from gui.pages.data_drop import DropZone
+from gui.pages.data_engine import files_text, is_bundled_sample, preview_arguments
 from gui.pages.data_mapping import MappingPanel, RightsPanel
 from gui.pages.data_report_view import PiiView, PreviewView, ReadinessView
 from gui.pages.data_widgets import heading, note
 from gui.pages.model_messages import failure_text
 from gui.selection import DataSelection
-
-
-def _is_bundled_sample(path: str) -> bool:
-    """True for the sample texts shipped with Quillora (the demo's data)."""
-    samples = (assets_dir() / "samples").resolve()
-    try:
-        return Path(path).resolve().is_relative_to(samples)
-    except OSError:
-        return False
-
-
-def preview_arguments(
-    sources: list[str],
-    *,
-    text_column: str = "",
-    prompt_column: str = "",
-    system_column: str = "",
-    redact: tuple[str, ...] = (),
-    model: str = "",
-) -> list[str]:
-    """The engine arguments for one preview (after `engine`): `data --data ... [options]`."""
-    args = ["data", "--data", *sources]
-    if model:
-        args += ["--model", model]
-    if text_column:
-        args += ["--text-column", text_column]
-    if prompt_column:
-        args += ["--prompt-column", prompt_column]
-    if system_column:
-        args += ["--system-column", system_column]
-    if redact:
-        args += ["--redact", *redact]
-    return args
 
 
 class DataPage(QWidget):
@@ -191,7 +158,7 @@ class DataPage(QWidget):
         self._sources = [str(p) for p in paths]
         self._columns = ("", "", "")
         self._redact = ()
-        if all(_is_bundled_sample(p) for p in self._sources):
+        if all(is_bundled_sample(p) for p in self._sources):
             self.rights.set_answer("have_permission")
             self.rights.set_note("These are Quillora's own sample texts: you may train on them.")
         else:
@@ -255,7 +222,7 @@ class DataPage(QWidget):
         self.readiness.show_readiness(report.readiness)
         self.preview.show_preview(report)
         self.pii.show_findings(report.pii, self._redact)
-        self.files_note.setText(self._files_text(report))
+        self.files_note.setText(files_text(report))
         if not self._sources:
             self._sources = [f.path for f in report.files if not f.skipped]
             self.sources_label.setText(
@@ -397,16 +364,3 @@ class DataPage(QWidget):
             hint = "Answer “Whose writing is this?” to continue."
         self.continue_hint.setText(hint)
         self.continue_button.setEnabled(not hint)
-
-    @staticmethod
-    def _files_text(report: DataPreview) -> str:
-        lines = []
-        for info in report.files:
-            name = Path(info.path).name
-            if info.skipped:
-                why = "; ".join(info.notes) or "not a supported file"
-                lines.append(f"{name}: not used ({why})")
-            else:
-                lines.append(f"{name}: {info.rows_kept:,} of {info.rows_read:,} kept")
-        lines += list(report.notes)
-        return "\n".join(lines[:12]) + ("\n…" if len(lines) > 12 else "")

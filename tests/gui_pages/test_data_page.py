@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 from engine.contract.paths import assets_dir
 from gui.pages.data_demo import demo_report
 from gui.pages.data_drop import classify_paths
-from gui.pages.data_page import DataPage, preview_arguments
+from gui.pages.data_engine import preview_arguments
+from gui.pages.data_page import DataPage
 from gui.selection import DataSelection
 
 SAMPLES = assets_dir() / "samples"
