@@ -152,6 +152,26 @@ def test_pause_and_resume_emit_events_and_training_continues(
     assert outcome.finished.steps == 4 and outcome.finished.reason == "max_steps"
 
 
+def test_early_stopping_when_held_out_loss_stops_improving(
+    demo_model: Path, tmp_path: Path
+) -> None:
+    from engine.contract.events import Evaluation
+    from engine.data.examples import Example
+
+    # Held-out text in symbols the training data never uses: learning the training data
+    # only moves probability away from it, so the held-out loss cannot improve.
+    strange = [Example(response="ξψζ ωφχ ϑϐϖ " * 3, source=f"odd#{i}") for i in range(3)]
+    settings = config(eval_every=1, early_stopping_patience=2, checkpoint_every=100)
+    recorder = Recorder()
+    run = RunFolder(tmp_path / "run").create()
+    outcome = train(settings, demo_model, examples(), strange, run, recorder)
+    evaluations = recorder.of(Evaluation)
+    assert outcome.finished.reason == "early_stopped"
+    assert outcome.finished.steps == 2
+    assert [e.patience_left for e in evaluations] == [2, 1, 0]
+    assert (run.adapter / "adapter_model.safetensors").is_file()
+
+
 def test_cancel_stops_without_an_adapter(demo_model: Path, tmp_path: Path) -> None:
     control = ControlState()
     recorder = Recorder(on_step=lambda step: control.apply("cancel") if step == 2 else None)
