@@ -144,6 +144,10 @@ def main() -> None:
     from engine.chat.run_info import read_run
 
     device = pick_device()
+    if device == "cpu":
+        from engine.modeling import configure_cpu_threads
+
+        configure_cpu_threads()  # spinning OpenMP threads on a shared CPU cost up to 30x
     if args.shape != "tiny" and device != "cuda":
         sys.exit("The 1b and 8b shapes need a CUDA GPU; use --shape tiny on the CPU.")
     prompt = torch.randint(10, SHAPES[args.shape]["vocab_size"], (args.prompt_tokens,)).tolist()

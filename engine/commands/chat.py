@@ -87,10 +87,14 @@ class _Inbox:
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
+    from engine.chat.loading import pick_device
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
+    from engine.modeling import configure_cpu_threads
 
     info = read_run(args.run)
+    if (args.device or pick_device()) == "cpu":
+        configure_cpu_threads()
     session = ChatSession(info, merged=args.merged, device=args.device)
     emitter.emit(
         ChatReady(
