@@ -37,13 +37,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
+    from engine.safety.run_lock import RunLock
     from engine.train.control import ControlState, start_stdin_reader
     from engine.train.faults import Faults
 
     control = ControlState()
     start_stdin_reader(control, sys.stdin)
-    execute(args, emitter, control, Faults.from_env())
+    _stop_on_interrupt(control)
+    # One run at a time on this computer (engine.safety.run_lock): a second gets RUN_BUSY.
+    with RunLock.for_data_dir().acquire(args.resume or args.output or Path(args.name or "run")):
+        execute(args, emitter, control, Faults.from_env())
     return 0
+
+
+def _stop_on_interrupt(control: Any) -> None:
+    """The first Ctrl+C / SIGINT means "stop and save", like the GUI's Stop; a second aborts.
+
+    A run kept going in the background has no stdin from the reopened GUI, which stops it
+    with SIGINT; without this, Stop-and-save there would throw away the unsaved steps and the
+    adapter.
+    """
+    import contextlib
+    import signal
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        control.apply("stop")
+
+    with contextlib.suppress(ValueError):  # not the main thread: tests calling run()
+        signal.signal(signal.SIGINT, on_interrupt)
 
 
 def execute(

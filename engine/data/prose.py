@@ -18,6 +18,7 @@ from engine.contract.errors import EngineError, ErrorKind
 from engine.data.chunking import CountTokens, chunk_paragraphs, looks_like_title
 from engine.data.reading import FileStats, ReadCap, Row
 from engine.data.textfile import detect_encoding, open_text
+from engine.safety.archives import check_zip_limits
 
 _HEADING = re.compile(r"^#{1,6}\s+\S")
 MAX_LINE_CHARS = 1024 * 1024  # a "line" longer than this is read in pieces
@@ -70,6 +71,8 @@ def _docx_paragraphs(path: Path, notes: list[str]) -> Paragraphs:
             "zip archive inside; this one is not). Open it in Word and save it as .docx again.",
             detail=f"{path}: not a zip file",
         )
+    # A zip bomb must be refused before python-docx inflates document.xml into memory.
+    check_zip_limits(path)
     import docx  # python-docx; imported here so the engine's CLI starts quickly
 
     try:

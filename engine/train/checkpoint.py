@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.safety.faults import pause_point
 from engine.train.faults import Faults
 
 MARKER = "COMPLETE"
@@ -80,6 +81,10 @@ def save_checkpoint(
 
     checkpoints.mkdir(parents=True, exist_ok=True)
     final = step_dir(checkpoints, state.step)
+    if (final / MARKER).is_file():
+        # This step is already saved complete (a stop right after a resume): rewriting it
+        # would delete the only good copy for a moment, and a crash then would lose it.
+        return final
     staging = checkpoints / f".tmp-step-{state.step}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -93,7 +98,9 @@ def save_checkpoint(
             rng["cuda"] = torch.cuda.get_rng_state_all()
         torch.save(rng, staging / "rng.pt")
         (staging / "state.json").write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
+        pause_point("checkpoint_before_marker")  # test hook (engine.safety.faults), inert
         (staging / MARKER).write_text("ok\n", encoding="utf-8")
+        pause_point("checkpoint_before_rename")
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)

@@ -40,6 +40,7 @@ from engine.modeling import (
 )
 from engine.prompt_format import EncodedExample, encode_example
 from engine.run_folder import RunFolder
+from engine.safety.atomic import replaced_folder
 from engine.train.checkpoint import TrainerState, latest_checkpoint, load_checkpoint
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
@@ -233,8 +234,11 @@ def train(
             save_checkpoint()
 
     # 6. The final adapter, with the tokenizer beside it so it can be used on its own.
-    model.save_pretrained(run.adapter)
-    tokenizer.save_pretrained(run.adapter)
+    # All-or-nothing (engine.safety.atomic): a kill or a full disk mid-write never leaves an
+    # adapter/ that looks finished.
+    with replaced_folder(run.adapter) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
     finished = Finished(
         run_dir=str(run.path),
         adapter_dir=str(run.adapter),
