@@ -55,6 +55,7 @@ class DropZone(Card):
         self._set_hover(False)
         self.setMinimumHeight(120)
         title = QLabel("Drop your writing here")
+        self.title = title
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
@@ -65,6 +66,7 @@ class DropZone(Card):
             "Quillora reads copies: your files are never changed."
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = hint
         self.choose_files = QPushButton("Choose files…")
         self.choose_folder = QPushButton("Choose a folder…")
         self.choose_files.clicked.connect(self._on_choose_files_clicked)
@@ -87,6 +89,14 @@ class DropZone(Card):
             f"QFrame#card {{ border: 2px dashed {colour}; border-radius: 12px;"
             f" background: {background}; }}"
         )
+
+    def set_compact(self, compact: bool) -> None:
+        """Once files are chosen the zone shrinks to one line; a new drop replaces them."""
+        self.hint.setVisible(not compact)
+        self.title.setText(
+            "Drop other files here to use them instead" if compact else "Drop your writing here"
+        )
+        self.setMinimumHeight(0 if compact else 120)
 
     def offer(self, paths: Iterable[str | Path]) -> list[str]:
         """Take paths from a drop or a dialog; emit what is usable and refuse the rest."""

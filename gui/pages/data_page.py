@@ -146,6 +146,7 @@ class DataPage(QWidget):
             widget.setVisible(visible)
         self.mapping.setVisible(visible and self._report is not None and self._has_table())
         self.sources_label.setVisible(bool(self._sources))
+        self.drop.set_compact(bool(self._sources))
         self.clear_button.setVisible(bool(self._sources))
         self.files_note.setVisible(visible and bool(self.files_note.text()))
 
