@@ -6,7 +6,9 @@ layers, PagedAdamW8bit (lr 1e-4) on CUDA (torch AdamW on the CPU, where paged op
 not exist). The engine side uses the engine's own loader (`engine.modeling.load_4bit_model`,
 `attach_lora`) with packed rows whose position ids restart per document (no attention across
 documents) and either the engine's loss (`engine.train.losses.summed_loss`, full logits) or
-the fused/chunked loss of `engine.fast`; gradient checkpointing is chosen by the memory plan.
+the fused/chunked loss of `engine.fast`. The "engine" variant checkpoints as few decoder
+layers as the memory plan needs to stay within the baseline's measured peak (selective
+recomputation, `engine.fast.checkpointing`); "engine-lowmem" checkpoints every layer.
 
 Shapes: random weights in the shape of Llama-3.2-1B or Llama-3.1-8B on CUDA, or the tiny
 demo shape (runs on the CPU in well under a minute). Modes: "packed" (rows of tokens, the
@@ -49,6 +51,7 @@ from engine.contract.estimates import (
     LLAMA_3_2_1B,
     ModelShape,
     TrainPlan,
+    least_recompute,
     peak_memory_gib,
 )
 
@@ -191,13 +194,16 @@ def load_baseline(folder: Path, device: str) -> Any:
     return get_peft_model(model, config)
 
 
-def load_engine(folder: Path, device: str, checkpointing: bool) -> Any:
+def load_engine(folder: Path, device: str, checkpointed: int) -> Any:
     from engine.contract.config import LoraSettings
+    from engine.fast.checkpointing import checkpoint_layers
     from engine.modeling import Placement, attach_lora, load_4bit_model
 
-    model = load_4bit_model(folder, Placement(device, torch.bfloat16), checkpointing)
+    model = load_4bit_model(folder, Placement(device, torch.bfloat16), checkpointed > 0)
     torch.manual_seed(1)
-    return attach_lora(model, LoraSettings(rank=16, alpha=32, dropout=0.0))
+    model = attach_lora(model, LoraSettings(rank=16, alpha=32, dropout=0.0))
+    checkpoint_layers(model, checkpointed)
+    return model
 
 
 def optimizer_for(model: Any, device: str, lr: float) -> Any:
@@ -237,7 +243,7 @@ def step_loss(variant: str, model: Any, mode: str, step: dict[str, Any], device:
 
 
 def run_variant(
-    variant: str, mode: str, shape: Shape, folder: Path, device: str, checkpointing: bool
+    variant: str, mode: str, shape: Shape, folder: Path, device: str, checkpointed: int
 ) -> dict[str, Any]:
     total = shape.warmup + shape.steps
     docs = documents(shape, 800 if device == "cuda" else 400)
@@ -247,7 +253,7 @@ def run_variant(
     model = (
         load_baseline(folder, device)
         if variant == "baseline"
-        else load_engine(folder, device, checkpointing)
+        else load_engine(folder, device, checkpointed)
     )
     model.train()
     optimizer = optimizer_for(model, device, shape.lr)
@@ -275,11 +281,11 @@ def run_variant(
     return {
         "variant": variant,
         "mode": mode,
-        "gradient_checkpointing": checkpointing,
+        "checkpointed_layers": checkpointed,
         "tokens_per_second": round(tokens / seconds, 1),
         "measured_steps": shape.steps,
         "peak_gib": None if peak is None else round(peak, 2),
-        "predicted_peak_gib": round(_predicted_peak(variant, mode, shape, steps, checkpointing), 2),
+        "predicted_peak_gib": round(_predicted_peak(variant, mode, shape, steps, checkpointed), 2),
         "loss": losses,
         "grad_norm": norms,
         "loss_fell": losses[-1] < losses[0],
@@ -288,7 +294,7 @@ def run_variant(
 
 
 def _predicted_peak(
-    variant: str, mode: str, shape: Shape, steps: list[dict[str, Any]], checkpointing: bool
+    variant: str, mode: str, shape: Shape, steps: list[dict[str, Any]], checkpointed: int
 ) -> float:
     baseline = variant == "baseline"
     if mode == "packed":
@@ -300,78 +306,24 @@ def _predicted_peak(
     plan = TrainPlan(
         sequence_length=width,
         micro_batch=rows,
-        gradient_checkpointing=checkpointing,
+        gradient_checkpointing=checkpointed > 0,
+        checkpointed_layers=checkpointed,
         loss="full" if variant in ("baseline", "engine-plain") else "chunked",
         upcast_frozen=baseline,
     )
     return peak_memory_gib(shape.model, plan)
 
 
-def engine_checkpointing(shape: Shape, device: str, budget_gib: float | None) -> bool:
-    """The memory plan: no checkpointing when the predicted peak fits the budget."""
+def engine_checkpointed_layers(shape: Shape, device: str, budget_gib: float | None) -> int:
+    """The memory plan: the fewest layers to recompute so the engine stays within the budget
+    (the baseline's measured peak, and 85% of the card)."""
     if device != "cuda":
-        return False
-    plan = TrainPlan(shape.row_tokens, shape.rows, gradient_checkpointing=False)
+        return 0
+    plan = TrainPlan(shape.row_tokens, shape.rows, loss="chunked")
     total = torch.cuda.get_device_properties(0).total_memory / 2**30
     limit = min(total * 0.85, budget_gib) if budget_gib else total * 0.85
-    return peak_memory_gib(shape.model, plan) > limit
-
-
-def probe_activations(base: ModelShape, variant: str) -> dict[str, Any]:
-    """Bytes autograd saves for backward, per token and decoder layer, measured on the CPU.
-
-    Builds 1- and 2-layer models at `base`'s width (small vocabulary), runs forward passes of
-    256 and 512 tokens under `saved_tensors_hooks`, and takes the slope in both, so weights,
-    logits and fixed buffers cancel out. Checks the estimator's per-layer activation term for
-    the engine's own code path (no checkpointing; plain transformers modules, no Liger).
-    """
-    saved: dict[tuple[int, int], int] = {}
-    for layers in (1, 2):
-        shape = ModelShape(
-            layers, base.hidden, base.intermediate, base.heads, base.kv_heads, 1024, True
-        )
-        with tempfile.TemporaryDirectory(prefix="quillora-probe-") as tmp:
-            folder = Path(tmp) / "model"
-            build_random_model(shape, folder, "cpu")
-            for tokens in (256, 512):
-                if variant == "baseline":
-                    model = load_baseline(folder, "cpu")
-                else:
-                    model = load_engine(folder, "cpu", checkpointing=False)
-                saved[(layers, tokens)] = _saved_bytes(model, tokens)
-                del model
-                _free("cpu")
-    per_layer = {t: saved[(2, t)] - saved[(1, t)] for t in (256, 512)}
-    measured = (per_layer[512] - per_layer[256]) / 256
-    from engine.contract.estimates import K_HIDDEN, K_INTERMEDIATE
-
-    estimate = K_HIDDEN * base.hidden + K_INTERMEDIATE * base.intermediate
-    return {
-        "variant": variant,
-        "hidden": base.hidden,
-        "intermediate": base.intermediate,
-        "bytes_per_token_per_layer": measured,
-        "estimate_with_fused_kernels": round(estimate),
-        "ratio": round(measured / estimate, 3),
-    }
-
-
-def _saved_bytes(model: Any, tokens: int) -> int:
-    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    storages: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        if storage.data_ptr() not in weights:
-            storages[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    model.train()
-    ids = torch.randint(0, 1024, (1, tokens))
-    positions = torch.arange(tokens)[None]
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        model(input_ids=ids, position_ids=positions, use_cache=False)
-    return sum(storages.values())
+    count = least_recompute(shape.model, plan, limit)
+    return shape.model.layers if count is None else count
 
 
 def _scratch_dir() -> str | None:
@@ -402,25 +354,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="packed,padded")
     parser.add_argument("--variants", default="baseline,engine,engine-lowmem")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
-    parser.add_argument(
-        "--probe-activations",
-        action="store_true",
-        help="measure saved activations a token and layer at the 1B width on the CPU",
-    )
     args = parser.parse_args(argv)
     shape = SHAPES[args.shape]
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    if args.probe_activations:
-        torch.set_num_threads(1)
-        probe = {"benchmark": "activation-probe", "device": "cpu", "versions": _versions()}
-        probe["results"] = [probe_activations(LLAMA_3_2_1B, "engine")]
-        text = json.dumps(probe, indent=1)
-        print(text)
-        if args.out:
-            args.out.write_text(text + "\n", encoding="utf-8")
-        return 0
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cpu":
         if args.shape != "tiny":
@@ -441,10 +379,10 @@ def main(argv: list[str] | None = None) -> int:
             baseline_peak = None
             for variant in variants:
                 if variant in ("baseline", "engine-lowmem"):
-                    checkpointing = True
+                    checkpointed = shape.model.layers
                 else:
-                    checkpointing = engine_checkpointing(shape, device, baseline_peak)
-                result = run_variant(variant, mode, shape, folder, device, checkpointing)
+                    checkpointed = engine_checkpointed_layers(shape, device, baseline_peak)
+                result = run_variant(variant, mode, shape, folder, device, checkpointed)
                 if variant == "baseline":
                     baseline_peak = result["peak_gib"]
                 results.append(result)

@@ -35,7 +35,7 @@ The baseline's four figures (packed 18.3 / 27.3, padded 26.1 / 36.5 with the lon
 the 1,500-token clip) are then predicted within 1% without further fitting; tests check it.
 Those B and C figures used Liger's RMSNorm / SwiGLU / RoPE kernels; plain transformers
 modules keep more for backward: `UNFUSED_ACTIVATIONS` is the ratio measured on the CPU by
-`bench/train_bench.py --probe-activations` (158,280 against 138,772 bytes a token and layer
+`bench/activation_probe.py` (158,280 against 138,772 bytes a token and layer
 at the 1B width, the engine's own loading path, bitsandbytes 0.50 CPU kernels).
 
 Speed::
