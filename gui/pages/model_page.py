@@ -157,6 +157,7 @@ class ModelPage(QWidget):
         self.hardware.setText(hardware_summary(report))
         for card in self.cards.values():
             card.set_doctor_report(report)
+        self.local.set_doctor_report(report)
 
     def set_cached_models(self, models: list[CachedModel]) -> None:
         """The models already in the Hugging Face cache (from a scan, or given by the tour)."""

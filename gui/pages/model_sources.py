@@ -6,6 +6,7 @@ Network and disk work runs in `CallThread` so the window never freezes; an unrea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,10 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.contract.catalog import CatalogError, shape_from_config
 from gui.downloads import format_bytes
 from gui.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
 from gui.pages.data_widgets import Card, heading, note
 from gui.pages.model_cards import ChoiceRow
+from gui.pages.model_fit import fit_for_shape
 
 
 class CallThread(QThread):
@@ -167,6 +170,8 @@ class LocalPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._doctor: dict[str, Any] | None = None
+        self._models: list[CachedModel] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         folder_card = Card()
@@ -190,7 +195,24 @@ class LocalPanel(QWidget):
         layout.addLayout(self.cache_rows)
         layout.addStretch(1)
 
+    def set_doctor_report(self, report: dict[str, Any] | None) -> None:
+        self._doctor = report
+        self.show_cached(self._models)
+
+    def fit_text(self, folder: Path) -> str:
+        """'fits this computer (about 3.1 GB of GPU memory)' from the folder's config.json."""
+        try:
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            shape = shape_from_config(config.get("text_config", config))
+        except (OSError, ValueError, CatalogError):
+            return ""
+        fit = fit_for_shape(shape, self._doctor, runs_on_cpu=False)
+        if fit.badge is None:  # no doctor report yet: the memory alone
+            return fit.memory
+        return f"{fit.label} · {fit.memory[0].lower()}{fit.memory[1:]}"
+
     def show_cached(self, models: list[CachedModel]) -> None:
+        self._models = list(models)
         _clear(self.cache_rows)
         if not models:
             self.cache_status.setText("No models in the Hugging Face cache on this computer yet.")
@@ -200,6 +222,8 @@ class LocalPanel(QWidget):
             detail = format_bytes(model.size_bytes)
             if not model.usable:
                 detail += " · incomplete or not in safetensors format"
+            elif fit := self.fit_text(Path(model.path)):
+                detail += f" · {fit}"
             row = ChoiceRow(model.repo_id, detail, "Use this model", model.repo_id)
             row.button.setEnabled(model.usable)
             row.sig_chosen.connect(self.sig_chosen)
@@ -208,7 +232,8 @@ class LocalPanel(QWidget):
     def choose_folder(self, folder: Path) -> bool:
         """Check a folder and choose it if it holds a model; say why not otherwise."""
         check = check_local_folder(folder)
-        self.folder_status.setText(check.message)
+        fit = self.fit_text(folder) if check.ok else ""
+        self.folder_status.setText(check.message + (f" {fit}." if fit else ""))
         if check.ok:
             self.sig_chosen.emit(str(folder))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -208,3 +209,29 @@ def test_real_download_child_offline_fails_calmly(qtbot: QtBot) -> None:
     with qtbot.waitSignal(download.sig_failed, timeout=60_000) as failed:
         download.start()
     assert "offline mode" in failed.args[0]
+
+
+def test_local_folder_and_cached_models_get_a_fit_badge(page: ModelPage, tmp_path: Path) -> None:
+    config = {
+        "model_type": "qwen2",
+        "num_hidden_layers": 24,
+        "hidden_size": 896,
+        "intermediate_size": 4864,
+        "num_attention_heads": 14,
+        "num_key_value_heads": 2,
+        "vocab_size": 151936,
+        "tie_word_embeddings": True,
+    }
+    folder = tmp_path / "qwen-small"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (folder / "model.safetensors").write_bytes(b"x")
+    page.set_doctor_report(demo_doctor_report(24.0))
+    assert page.local.choose_folder(folder)
+    assert "Fits this computer" in page.local.folder_status.text()
+    page.set_cached_models([CachedModel("someone/qwen-small", 10**9, str(folder), True)])
+    labels = [label.text() for label in page.local.findChildren(QLabel)]
+    assert any("Fits this computer" in text and "GB of GPU memory" in text for text in labels)
+    page.set_doctor_report(demo_doctor_report(None))
+    labels = [label.text() for label in page.local.findChildren(QLabel)]
+    assert any("Needs an NVIDIA GPU" in text for text in labels)
