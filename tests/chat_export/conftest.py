@@ -69,3 +69,56 @@ def gguf_exports(demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
         return made[quant]
 
     return get
+
+
+def build_tiny_base(arch: str, demo_base: Path, folder: Path) -> Path:
+    """A tiny Qwen2 or Mistral model (random weights) with the demo model's tokenizer."""
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        MistralConfig,
+        MistralForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
+
+    tokenizer = AutoTokenizer.from_pretrained(demo_base)
+    shape = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    config_cls, model_cls = {
+        "qwen2": (Qwen2Config, Qwen2ForCausalLM),
+        "mistral": (MistralConfig, MistralForCausalLM),
+    }[arch]
+    torch.manual_seed(3)
+    model = model_cls(config_cls(**shape, tie_word_embeddings=arch == "qwen2"))
+    if arch == "qwen2":  # Qwen2's q/k/v biases start at zero; make them count
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name.endswith("bias"):
+                    param.normal_(std=0.2)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def arch_runs(demo_base: Path, demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Run folders for the demo Llama and tiny Qwen2 / Mistral models, made on first use."""
+    made: dict[str, Path] = {"llama": demo_run}
+
+    def get(arch: str) -> Path:
+        if arch not in made:
+            base = build_tiny_base(arch, demo_base, tmp_path_factory.mktemp(f"{arch}-base"))
+            made[arch] = make_run(base, tmp_path_factory.mktemp(f"{arch}-run"))
+        return made[arch]
+
+    return get

@@ -99,3 +99,28 @@ def test_gguf_reads_back(quant: str, gguf_exports, demo_base: Path, merged_state
     assert result.ollama_command[:2] == ("ollama", "create")
     assert result.path.parent.parent.name == "quillora"  # LM Studio: publisher/model/file.gguf
     assert (result.path.parent / "model-card.md").exists()
+
+
+@pytest.mark.parametrize("arch", ["qwen2", "mistral"])
+def test_other_families(arch: str, arch_runs, tmp_path: Path) -> None:
+    """Qwen2 keeps q/k/v biases and NEOX rope (no permutation); Mistral is written as llama."""
+    import gguf
+
+    from engine.chat.run_info import read_run
+    from engine.export.exports import export_gguf
+    from engine.export.merged import load_merged
+
+    info = read_run(arch_runs(arch))
+    result = export_gguf(info, tmp_path / "out", "f16")
+    reader = gguf.GGUFReader(str(result.path))
+    tensors = {t.name: t for t in reader.tensors}
+    assert _field(reader, "general.architecture") == ("qwen2" if arch == "qwen2" else "llama")
+    prefix = "qwen2" if arch == "qwen2" else "llama"
+    assert _field(reader, f"{prefix}.attention.head_count_kv") == 2
+    assert list(tensors["blk.0.attn_k.weight"].shape) == [128, 64]
+    assert ("blk.0.attn_q.bias" in tensors) == (arch == "qwen2")
+    assert ("output.weight" in tensors) == (arch == "mistral")  # qwen2 here ties them
+    q = load_merged(info, "float32").state_dict()["model.layers.0.self_attn.q_proj.weight"]
+    stored = np.asarray(tensors["blk.0.attn_q.weight"].data, dtype=np.float32).reshape(128, 128)
+    expected = q.numpy() if arch == "qwen2" else permute_for_rope(q.numpy(), 4)
+    np.testing.assert_allclose(stored, expected, atol=2e-3)
