@@ -76,8 +76,9 @@ def execute(
     import torch
 
     from engine.data.prepare import prepare_examples
+    from engine.model_card import write_model_card
     from engine.modeling import load_tokenizer, resolve_model
-    from engine.run_folder import RunFolder, default_run_dir, write_basic_model_card
+    from engine.run_folder import RunFolder, default_run_dir
     from engine.train.checkpoint import latest_checkpoint
     from engine.train.loop import DataCounts, train
 
@@ -159,13 +160,8 @@ def execute(
         "reason": finished.reason,
         "seconds": finished.seconds,
     }
-    summary = {
-        "train_examples": len(prepared.train),
-        "heldout_examples": len(prepared.heldout),
-        "total_tokens": readiness.total_tokens,
-    }
-    write_basic_model_card(run, config, config.model.name, summary, result)
     run.update_run(state=finished.reason, result=result)
+    write_model_card(run.path)  # from run.json and data-manifest.json (engine.model_card)
     emitter.emit(finished)
     return finished
 
