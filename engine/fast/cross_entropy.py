@@ -116,7 +116,7 @@ def liger_available(device: torch.device | str) -> bool:
     if torch.device(device).type != "cuda" or not torch.cuda.is_available():
         return False
     try:
-        import liger_kernel.transformers  # noqa: F401
+        import liger_kernel.transformers  # type: ignore[import-not-found]  # noqa: F401
     except Exception:  # ImportError, or Triton failing to initialise on this machine
         return False
     return True
@@ -131,7 +131,9 @@ def linear_cross_entropy(
 ) -> torch.Tensor:
     """The summed loss by Liger's fused kernel on CUDA when available, else chunked."""
     if liger_available(hidden.device):
-        from liger_kernel.transformers import LigerFusedLinearCrossEntropyLoss
+        from liger_kernel.transformers import (  # type: ignore[import-not-found]
+            LigerFusedLinearCrossEntropyLoss,
+        )
 
         loss_fn = LigerFusedLinearCrossEntropyLoss(
             ignore_index=ignore_index, reduction="sum", softcap=softcap
