@@ -292,7 +292,8 @@ def build_model_card(run_dir: Path) -> str:
     """The card's Markdown text for the run in `run_dir`."""
     run_dir = Path(run_dir)
     run = _read_json(run_dir / "run.json") or {}
-    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    found = run.get("config")
+    config: dict[str, Any] = found if isinstance(found, dict) else {}
     manifest = _read_json(run_dir / "data-manifest.json")
     evaluation = _read_json(run_dir / "evaluation.json")
     ab = ABTest.load(run_dir)
