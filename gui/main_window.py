@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "A run is training", "Wait for it to finish first.")
             return
         self.train_page._clear_run_view()
+        self.train_page.show_history(run_files.read_events(Path(run_dir) / run_files.EVENTS_FILE))
         self.controller.resume_run(Path(run_dir))
         self.go_to("train")
 

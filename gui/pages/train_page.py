@@ -36,7 +36,7 @@ from engine.contract.events import (
 )
 from gui.messages import ErrorDialog, message_for
 from gui.run_controller import ACTIVE_STATES, RunController, RunState
-from gui.run_files import latest_checkpoint
+from gui.run_files import EVENTS_FILE, latest_checkpoint, read_events
 from gui.selection import DataSelection
 from gui.theme import icon
 from gui.train_plan import Plan, clock, estimate_text, make_plan, plain_duration
@@ -283,6 +283,7 @@ class TrainPage(QWidget):
         run_dir = self.controller.run_dir
         if run_dir is not None and not self.controller.is_active:
             self._clear_run_view()
+            self.show_history(read_events(run_dir / EVENTS_FILE))
             self.controller.resume_run(run_dir)
 
     def _on_again_clicked(self) -> None:
@@ -356,6 +357,12 @@ class TrainPage(QWidget):
             self.sig_run_failed.emit(event)
             if self.show_error_dialogs and self.isVisible():
                 self._show_error_dialog()
+
+    def show_history(self, events: list[Event]) -> None:
+        """Draw an earlier part of the run (a resumed run keeps its whole curve)."""
+        for event in events:
+            if isinstance(event, StepProgress | Evaluation):
+                self._on_event(event)
 
     def _on_preparing_event(self, event: Event) -> None:
         """While getting ready, say what the engine is doing (reading files, downloading)."""
