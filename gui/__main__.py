@@ -2,6 +2,8 @@
 
 QUILLORA_EXIT_AFTER_SHOW=1 makes the app quit right after its first window is painted and print
 how long that took since QUILLORA_T0 (a time.time() value) — used to measure start-up.
+QUILLORA_SMOKE_READY=PATH (the packaged app's smoke test) gets that file written, and
+"QUILLORA_READY" printed, once the first window is up.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(background_work=not exit_after_show)
     app.aboutToQuit.connect(window.shutdown)
     window.show()
+    ready_file = os.environ.get("QUILLORA_SMOKE_READY")
+    if ready_file:
+
+        def ready() -> None:
+            print("QUILLORA_READY", flush=True)
+            with open(ready_file, "w", encoding="utf-8") as stream:
+                stream.write("ready\n")
+
+        QTimer.singleShot(0, ready)
     if exit_after_show:
 
         def report() -> None:
