@@ -233,8 +233,18 @@ def load_tokenizer(folder: Path):  # -> PreTrainedTokenizerBase
     return tokenizer
 
 
-def load_4bit_model(folder: Path, placement: Placement, gradient_checkpointing: bool = True):
-    """The frozen base model with every decoder linear layer as bitsandbytes Linear4bit."""
+def load_4bit_model(
+    folder: Path,
+    placement: Placement,
+    gradient_checkpointing: bool = True,
+    checkpointed_layers: int | None = None,
+):
+    """The frozen base model with every decoder linear layer as bitsandbytes Linear4bit.
+
+    With gradient checkpointing, `checkpointed_layers` recomputes only that many decoder
+    layers (the memory plan's selective recomputation, engine.fast.checkpointing); None
+    recomputes them all.
+    """
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     quantization = BitsAndBytesConfig(
@@ -263,7 +273,11 @@ def load_4bit_model(folder: Path, placement: Placement, gradient_checkpointing: 
     keep_weights_trainable(model)
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    if gradient_checkpointing:
+    if gradient_checkpointing and checkpointed_layers is not None:
+        from engine.fast.checkpointing import checkpoint_layers
+
+        checkpoint_layers(model, checkpointed_layers)
+    elif gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     return model

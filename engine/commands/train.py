@@ -121,12 +121,15 @@ def execute(
         count_tokens=lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]),
         seed=config.training.seed,
     )
+    checkpointed_layers: int | None = None  # None: all layers, when checkpointing is on
     if not resume and args.config is None:
-        config = _apply_dial(config, prepared, model_folder, args)
+        config, checkpointed_layers = _apply_dial(config, prepared, model_folder)
     if not resume:
         run.write_run(config, model_folder, state="training")
+        run.update_run(plan={"checkpointed_layers": checkpointed_layers})
         run.write_manifest(prepared.manifest)
     else:
+        checkpointed_layers = (run.read_run().get("plan") or {}).get("checkpointed_layers")
         run.update_run(state="training")
 
     readiness = prepared.report.readiness
@@ -148,6 +151,7 @@ def execute(
             faults=faults,
             resume=resume,
             counts=counts,
+            checkpointed_layers=checkpointed_layers,
         )
     except EngineError as exc:
         run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
@@ -198,8 +202,11 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     return config
 
 
-def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path, args: Any) -> RunConfig:
-    """Derive the settings from the dial, the data size and the GPU (engine.contract.presets)."""
+def _apply_dial(
+    config: RunConfig, prepared: Any, model_folder: Path
+) -> tuple[RunConfig, int | None]:
+    """Settings derived from the dial, the data size and the GPU (engine.contract.presets),
+    and how many decoder layers the memory plan recomputes."""
     import json
 
     from engine.contract.catalog import shape_from_config
@@ -226,4 +233,5 @@ def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path, args: Any)
         from engine.demo import demo_training
 
         training = demo_training(training)
-    return config.replace(training=training, lora=derived.lora)
+    layers = (derived.checkpointed_layers or None) if training.gradient_checkpointing else None
+    return config.replace(training=training, lora=derived.lora), layers

@@ -80,8 +80,13 @@ def train(
     faults: Faults | None = None,
     resume: bool = False,
     counts: DataCounts | None = None,
+    checkpointed_layers: int | None = None,
 ) -> Outcome:
-    """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`."""
+    """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`.
+
+    `checkpointed_layers` is the memory plan's count of decoder layers to recompute (None:
+    all of them, when gradient checkpointing is on).
+    """
     import torch
 
     settings = config.training
@@ -131,7 +136,9 @@ def train(
     checkpoint_every = settings.checkpoint_every or max(1, total_steps // 4)
 
     # 3. The 4-bit base model with LoRA, and the optimizer.
-    model = load_4bit_model(model_folder, placement, settings.gradient_checkpointing)
+    model = load_4bit_model(
+        model_folder, placement, settings.gradient_checkpointing, checkpointed_layers
+    )
     model = attach_lora(model, config.lora)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -61,3 +61,20 @@ def test_selftest_command_reports_a_falling_loss(demo_model: Path) -> None:
     body = report["body"]
     assert body["ok"] and body["loss_fell"] and body["steps"] == 6
     assert body["versions"]["bitsandbytes"] and body["cuda"] is False
+
+
+def test_selective_checkpointing_recomputes_only_the_planned_layers(demo_model: Path) -> None:
+    import torch
+
+    from engine.contract.config import LoraSettings
+    from engine.fast.checkpointing import decoder_layers
+    from engine.modeling import attach_lora, choose_placement, load_4bit_model
+
+    base = load_4bit_model(demo_model, choose_placement(), True, checkpointed_layers=1)
+    model = attach_lora(base, LoraSettings(rank=4, alpha=8))
+    model.train()
+    assert [layer.gradient_checkpointing for layer in decoder_layers(model)] == [True, False]
+    ids = torch.tensor([[5, 40, 41, 42, 43, 44]])
+    model(input_ids=ids, labels=ids, use_cache=False).loss.backward()
+    grads = [p.grad for n, p in model.named_parameters() if "lora_B" in n]  # A gets none yet
+    assert grads and all(g is not None and float(g.abs().sum()) > 0 for g in grads)
