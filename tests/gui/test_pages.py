@@ -206,3 +206,23 @@ def test_token_without_a_password_store_says_so(qtbot, monkeypatch):
     page._on_save_token_clicked()
     assert "no secure password store" in page.token_status.text()
     assert settings.settings().value("token", None) is None  # never written to a file
+
+
+def test_reopening_offers_to_resume_an_interrupted_run(qtbot, _private_data_dir: Path, monkeypatch):
+    run = _write_run(
+        _private_data_dir, "20260103-000000-c", [_progress(1), _progress(2)], checkpoint=True
+    )
+    window = MainWindow(background_work=False)
+    qtbot.addWidget(window)
+    asked: list[str] = []
+
+    def yes(*args, **kwargs):
+        asked.append(args[1])
+        return QMessageBox.StandardButton.Yes
+
+    resumed: list[Path] = []
+    monkeypatch.setattr(QMessageBox, "question", yes)
+    monkeypatch.setattr(window, "resume_run", resumed.append)
+    found = window.check_unfinished_runs(ask=True)
+    assert found is not None and found.path == run
+    assert asked == ["Resume your last run?"] and resumed == [run]
