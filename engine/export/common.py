@@ -9,6 +9,7 @@ asked for it (`--overwrite`), and then only after the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -75,6 +76,17 @@ def staged_folder(out: Path, overwrite: bool) -> Iterator[Path]:
     staging.mkdir()
     try:
         yield staging
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # The up-front check passed but the drive filled up meanwhile.
+            raise EngineError(
+                ErrorKind.DISK_FULL,
+                f"The drive holding {out} filled up during the export, so nothing was kept. "
+                "Free some space or choose another folder, and export again.",
+                detail=f"{exc}",
+            ) from exc
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
