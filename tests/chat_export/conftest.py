@@ -112,13 +112,89 @@ def build_tiny_base(arch: str, demo_base: Path, folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def arch_runs(demo_base: Path, demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Run folders for the demo Llama and tiny Qwen2 / Mistral models, made on first use."""
+    """Run folders for the demo Llama, tiny Qwen2 / Mistral models and a Llama with a
+    SentencePiece-style tokenizer ("llama-spm"), each made on first use."""
     made: dict[str, Path] = {"llama": demo_run}
 
     def get(arch: str) -> Path:
         if arch not in made:
-            base = build_tiny_base(arch, demo_base, tmp_path_factory.mktemp(f"{arch}-base"))
+            folder = tmp_path_factory.mktemp(f"{arch}-base")
+            if arch == "llama-spm":
+                base = build_spm_base(demo_base, folder)
+            else:
+                base = build_tiny_base(arch, demo_base, folder)
             made[arch] = make_run(base, tmp_path_factory.mktemp(f"{arch}-run"))
         return made[arch]
 
     return get
+
+
+SPM_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
+    "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}"
+    "{{ message['content'] + eos_token }}{% endif %}{% endfor %}"
+)
+
+
+def build_spm_tokenizer(texts: list[str], folder: Path) -> None:
+    """A Llama 2 / Mistral-style tokenizer: BPE over "▁"-marked text with byte fallback.
+
+    Laid out as those models' tokenizer.json files are: <unk>, <s>, </s>, then the 256
+    byte pieces <0x00>..<0xFF>, then the learnt pieces in the order their merges were learnt.
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<unk>", "<s>", "</s>"]
+    normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    learner = Tokenizer(models.BPE(unk_token="<unk>"))
+    learner.normalizer = normalizer
+    learner.train_from_iterator(
+        texts, trainers.BpeTrainer(vocab_size=700, special_tokens=specials, show_progress=False)
+    )
+    learnt = learner.get_vocab()
+    vocab = {token: i for i, token in enumerate(specials)}
+    vocab.update({f"<0x{b:02X}>": 3 + b for b in range(256)})
+    for token, _ in sorted(learnt.items(), key=lambda item: item[1]):
+        if token not in vocab:
+            vocab[token] = len(vocab)
+    import json as _json
+
+    merges = _json.loads(learner.to_str())["model"]["merges"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in merges]
+    core = Tokenizer(
+        models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", byte_fallback=True, fuse_unk=True)
+    )
+    core.normalizer = normalizer
+    core.decoder = decoders.Sequence(
+        [
+            decoders.Replace("▁", " "),
+            decoders.ByteFallback(),
+            decoders.Fuse(),
+            decoders.Strip(" ", 1, 0),
+        ]
+    )
+    core.add_special_tokens(specials)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
+    tokenizer.chat_template = SPM_TEMPLATE
+    tokenizer.save_pretrained(folder)
+
+
+def build_spm_base(demo_base: Path, folder: Path) -> Path:
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from engine.demo import sample_texts
+
+    build_spm_tokenizer(sample_texts(), folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(5)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024,
+        bos_token_id=1, eos_token_id=2,
+    )  # fmt: skip
+    LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
+    return folder

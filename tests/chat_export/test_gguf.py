@@ -124,3 +124,24 @@ def test_other_families(arch: str, arch_runs, tmp_path: Path) -> None:
     stored = np.asarray(tensors["blk.0.attn_q.weight"].data, dtype=np.float32).reshape(128, 128)
     expected = q.numpy() if arch == "qwen2" else permute_for_rope(q.numpy(), 4)
     np.testing.assert_allclose(stored, expected, atol=2e-3)
+
+
+def test_sentencepiece_style_tokenizer(arch_runs, tmp_path: Path) -> None:
+    """Byte-fallback BPE (Llama 2, Mistral 7B) is written as GGUF's "llama" tokenizer."""
+    import gguf
+    from transformers import AutoTokenizer
+
+    from engine.chat.run_info import read_run
+    from engine.export.exports import export_gguf
+
+    info = read_run(arch_runs("llama-spm"))
+    reader = gguf.GGUFReader(str(export_gguf(info, tmp_path / "out", "q8_0").path))
+    tokenizer = AutoTokenizer.from_pretrained(info.tokenizer_dir)
+    assert _field(reader, "tokenizer.ggml.model") == "llama"
+    assert _field(reader, "tokenizer.ggml.add_space_prefix") is True
+    types = _field(reader, "tokenizer.ggml.token_type")
+    assert types[:4] == [2, 3, 3, 6]  # <unk>, <s>, </s>, <0x00>
+    assert _field(reader, "tokenizer.ggml.tokens")[3] == "<0x00>"
+    scores = _field(reader, "tokenizer.ggml.scores")
+    assert scores[300] > scores[400]  # earlier pieces merge first
+    assert _field(reader, "tokenizer.ggml.bos_token_id") == tokenizer.bos_token_id == 1

@@ -2,7 +2,7 @@
 
 Slow: it needs llama-cpp-python, whose CPU build takes several minutes; skipped when it does
 not import. For the demo run exported as f16 and q8_0, and tiny Qwen2 and Mistral runs as
-f16, it checks that llama.cpp tokenizes a chat prompt exactly as transformers does, that its
+f16, and a Llama with a SentencePiece-style tokenizer as f16, it checks that llama.cpp tokenizes a chat prompt exactly as transformers does, that its
 next-token logits match the merged transformers model's (max |difference| under 0.01 for
 f16 and 0.2 for q8_0, on logits with a standard deviation of 0.2-0.8; correlation above
 0.99; the top token agrees), and that greedy generation gives the same tokens.
@@ -35,6 +35,7 @@ def reference(run_dir: Path) -> tuple:
     from engine.chat.run_info import read_run
     from engine.chat.session import prompt_ids
     from engine.export.merged import load_merged
+    from engine.prompt_format import render_chat
 
     info = read_run(run_dir)
     tokenizer = load_tokenizer(info)
@@ -45,14 +46,21 @@ def reference(run_dir: Path) -> tuple:
         greedy = model.generate(
             torch.tensor([ids]), max_new_tokens=6, do_sample=False, eos_token_id=None
         )[0, len(ids) :].tolist()
-    text = tokenizer.decode(ids)
+    text = render_chat(tokenizer, MESSAGES, add_generation_prompt=True)
     _REFERENCES[run_dir] = (ids, text, logits, greedy)
     return _REFERENCES[run_dir]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("arch", "quant"), [("llama", "f16"), ("llama", "q8_0"), ("qwen2", "f16"), ("mistral", "f16")]
+    ("arch", "quant"),
+    [
+        ("llama", "f16"),
+        ("llama", "q8_0"),
+        ("qwen2", "f16"),
+        ("mistral", "f16"),
+        ("llama-spm", "f16"),
+    ],
 )
 def test_llama_cpp_runs_the_gguf(
     arch: str, quant: str, arch_runs, gguf_exports, tmp_path: Path, record_property
