@@ -163,10 +163,12 @@ def train(
     step_seconds: list[float] = []
     reason = "max_steps" if settings.max_steps else "completed"
 
+    best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
     if heldout_rows and not resume:  # the starting point of the held-out curve
         _evaluate(
             model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
         )
+        best_weights = _lora_snapshot(model)
 
     # 5. The loop: one optimizer step per planned list of rows.
     while state.step < total_steps:
@@ -234,8 +236,12 @@ def train(
                 model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
             )
             patience = settings.early_stopping_patience
-            if not improved and patience and state.evals_without_improvement >= patience:
+            if improved:
+                best_weights = _lora_snapshot(model)
+            elif patience and state.evals_without_improvement >= patience:
                 reason = "early_stopped"
+                if best_weights is not None:  # keep the version that did best on the check
+                    _restore_lora(model, best_weights)
                 break
         if state.step % checkpoint_every == 0 and not last_step:
             save_checkpoint()
@@ -256,6 +262,19 @@ def train(
         reason=reason,
     )
     return Outcome(finished, model)
+
+
+def _lora_snapshot(model: Any) -> dict[str, Any]:
+    """A CPU copy of the adapter weights (small: LoRA only), to return to the best version."""
+    from peft import get_peft_model_state_dict
+
+    return {k: v.detach().to("cpu", copy=True) for k, v in get_peft_model_state_dict(model).items()}
+
+
+def _restore_lora(model: Any, weights: dict[str, Any]) -> None:
+    from peft import set_peft_model_state_dict
+
+    set_peft_model_state_dict(model, weights)
 
 
 def make_optimizer(trainable: list[Any], config: RunConfig, device: str) -> Any:
