@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.contract.events import Event, Finished, Report
+from engine.contract.events import Event, Finished, Report, StepProgress
 from engine.contract.paths import assets_dir, runs_dir
 from gui import run_files, settings
 from gui.demo_flow import DemoCounts
@@ -39,7 +39,7 @@ from gui.pages.runs_page import RunsPage
 from gui.pages.settings_page import SettingsPage
 from gui.pages.train_page import TrainPage
 from gui.pages.welcome_page import WelcomePage
-from gui.run_controller import RunController
+from gui.run_controller import RunController, RunState
 from gui.selection import DataSelection
 from gui.theme import icon
 from gui.widgets.step_sidebar import Step, StepSidebar
@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self._finished_run: Path | None = None
         self.train_page = cast(TrainPage, self.page("train"))
         self._demo_counts = DemoCounts(self.train_page, lambda: self.data_page, self)
+        self.controller.sig_progress.connect(self._on_controller_progress)
+        self.controller.sig_state_changed.connect(self._on_controller_state_changed)
         self.go_to(self._first_page())
 
     def _first_page(self) -> str:
@@ -281,6 +283,26 @@ class MainWindow(QMainWindow):
         if self.controller.attach(Path(run_dir)):
             self.train_page._clear_run_view()
             self.go_to("train")
+
+    def _on_controller_progress(self, event: StepProgress) -> None:
+        """Progress in the sidebar, so it stays in sight on every page."""
+        percent = 100 * event.step / max(1, event.total_steps)
+        self.sidebar.status.setText(f"Training: {percent:.0f}% (step {event.step:,})")
+
+    def _on_controller_state_changed(self, state: RunState) -> None:
+        words = {
+            RunState.PREPARING: "Training: getting ready…",
+            RunState.PAUSED: "Training paused",
+            RunState.FINISHING: "Saving…",
+            RunState.FINISHED: "Last run: finished",
+            RunState.STOPPED: "Last run: stopped and saved",
+            RunState.FAILED: "Last run: did not finish",
+            RunState.CANCELLED: "Last run: cancelled",
+        }
+        if state in words:
+            self.sidebar.status.setText(words[state])
+        elif state == RunState.IDLE:
+            self.sidebar.status.setText("")
 
     def notify(self, title: str, message: str) -> None:
         """A desktop notification where the system offers one; the taskbar blinks anyway."""

@@ -106,6 +106,17 @@ def _write_sample_runs(root: Path) -> None:
         (run / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _page_states(window: object, key: str) -> list[tuple[str, Callable[[], None]]]:
+    """A page's scripted tour screens (`tour_states` in gui/pages/<key>_page.py), if any."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"gui.pages.{key}_page")
+        return module.tour_states(window.page(key))  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return [(key, lambda: None)]
+
+
 def _grab(widget: object, path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -160,6 +171,10 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
         shot("06-train-running")
         window.go_to("runs")
         shot("13-runs")
+        window.go_to("try")
+        for name, setup in _page_states(window, "try")[:3]:
+            setup()
+        shot("11-try-chat")
         window.close()
         return shots
 
@@ -198,6 +213,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
 
     page = window.train_page
     page.preview(RunState.TRAINING, _events_for_run(STEPS, upto=23))  # type: ignore[arg-type]
+    window.sidebar.status.setText("Training: 58% (step 23)")
     shot("06-train-running")
     page.preview(RunState.PAUSED, _events_for_run(STEPS, upto=23))  # type: ignore[arg-type]
     page._on_notice(
@@ -236,7 +252,13 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     shot("15-close-during-run", box)
     box.close()
 
-    for key, number in (("try", 11), ("share", 12), ("runs", 13), ("settings", 14)):
+    for key, number in (("try", 11), ("share", 12)):
+        states = _page_states(window, key)
+        window.go_to(key)
+        for name, setup in states:
+            setup()
+            shot(f"{number}-{name}")
+    for key, number in (("runs", 13), ("settings", 14)):
         window.go_to(key)
         shot(f"{number}-{key}")
     window.close()
