@@ -92,11 +92,8 @@ def _fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return NOT_MEASURED
-        return (
-            f"{value:.{digits}g}"
-            if abs(value) < 1e-3
-            else f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-        )
+        # Four significant figures, but never a thousands-sized number in exponent form.
+        return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
