@@ -101,6 +101,17 @@ class ABTest:
             trials.append(Trial(prompt=prompts[i], left=left, right=right, tuned_side=side))
         return cls(trials=trials, seed=seed, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
+    @classmethod
+    def from_samples(cls, samples: Sequence[dict], seed: int = 0) -> ABTest:
+        """Trials from evaluation.json's "samples" ({"prompt", "base", "tuned"} each)."""
+        usable = [s for s in samples if s.get("base") and s.get("tuned")]
+        return cls.make(
+            [str(s.get("prompt", "")) for s in usable],
+            [str(s["base"]) for s in usable],
+            [str(s["tuned"]) for s in usable],
+            seed=seed,
+        )
+
     def record(self, index: int, pick: Pick) -> None:
         """The user's choice for trial `index`: "left", "right" or "tie" (can't tell)."""
         if pick not in ("left", "right", "tie"):

@@ -109,3 +109,16 @@ def test_saves_and_loads(tmp_path: Path) -> None:
     assert ABTest.load(tmp_path / "nowhere") is None
     (tmp_path / AB_TEST_FILE).write_text("{not json", encoding="utf-8")
     assert ABTest.load(tmp_path) is None
+
+
+def test_trials_from_evaluation_samples() -> None:
+    samples = [
+        {"prompt": "p1", "base": "b1", "tuned": "t1"},
+        {"prompt": "p2", "base": "", "tuned": "t2"},  # an empty answer cannot be judged
+        {"prompt": "p3", "base": "b3", "tuned": "t3"},
+    ]
+    test = ABTest.from_samples(samples, seed=3)
+    assert sorted(t.prompt for t in test.trials) == ["p1", "p3"]
+    for trial in test.trials:
+        tuned = trial.left if trial.tuned_side == "left" else trial.right
+        assert tuned == "t" + trial.prompt[1]
