@@ -78,11 +78,14 @@ def _generate(
     was_training = model.training
     model.eval()
     answers = []
+    # Seeding must not disturb the caller's random state: a trainer that evaluates and then
+    # continues draws exactly what it would have drawn without the evaluation.
+    cuda_devices = [device.index or 0] if device.type == "cuda" else []
     try:
-        for index, ids in enumerate(prompts):
-            torch.manual_seed(settings["seed"] + index)  # same draw for base and tuned
-            input_ids = torch.tensor([ids], dtype=torch.long, device=device)
-            with torch.no_grad():
+        with torch.random.fork_rng(devices=cuda_devices), torch.no_grad():
+            for index, ids in enumerate(prompts):
+                torch.manual_seed(settings["seed"] + index)  # same draw for base and tuned
+                input_ids = torch.tensor([ids], dtype=torch.long, device=device)
                 out = model.generate(
                     input_ids=input_ids,
                     attention_mask=torch.ones_like(input_ids),
@@ -93,7 +96,8 @@ def _generate(
                     eos_token_id=eos,
                     pad_token_id=pad,
                 )
-            answers.append(tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True).strip())
+                text = tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True)
+                answers.append(text.strip())
     finally:
         model.train(was_training)
     return answers

@@ -90,7 +90,11 @@ def test_tuned_moves_toward_the_samples(tuned: tuple, tmp_path: Path) -> None:
     model, tokenizer = tuned
     heldout = [Example(response=text, source=f"heldout#{i}") for i, text in enumerate(HELDOUT)]
     heldout.append(Example(prompt="Write a launch line for our new mug.", response=HELDOUT[1]))
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
     result = evaluate_run(model, tokenizer, heldout, max_prompts=4, max_new_tokens=30, seed=3)
+    assert torch.rand(1) == expected_next  # the caller's random state is left alone
 
     ppl = result["perplexity"]
     assert ppl["tuned"]["perplexity"] < ppl["base"]["perplexity"] / 2
