@@ -101,9 +101,10 @@ MESSAGES: dict[ErrorKind, UserMessage] = {
         "above for the setting to change.",
     ),
     ErrorKind.RUN_BUSY: UserMessage(
-        "That run is already in use",
-        "Another Quillora window or process is using this run folder.",
-        "Wait for it to finish, or start a new run.",
+        "Another run is already training",
+        "Only one run trains at a time on this computer (two would run out of GPU memory), "
+        "and a run folder is used by one run only.",
+        "Wait for the other run to finish or stop it on the Runs page, then start again.",
     ),
     ErrorKind.INTERNAL_ERROR: UserMessage(
         "Something went wrong inside Quillora",
