@@ -19,8 +19,11 @@ app = create_app(["t"])
 window = MainWindow(background_work=False)
 window.show()
 app.processEvents()
-window.go_to("train")
-app.processEvents()
+window.build_all_pages()  # every page, including Try it and Share when present
+for key in ("model", "data", "train", "try", "share", "runs", "settings"):
+    window.go_to(key)
+    app.processEvents()
+window.shutdown()
 loaded = [name for name in {HEAVY!r} if name in sys.modules]
 print("LOADED=" + ",".join(loaded))
 """
