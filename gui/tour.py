@@ -171,8 +171,9 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
         shot("06-train-running")
         window.go_to("runs")
         shot("13-runs")
+        try_states = _page_states(window, "try")[:3]  # before showing: no engine starts
         window.go_to("try")
-        for name, setup in _page_states(window, "try")[:3]:
+        for _name, setup in try_states:
             setup()
         shot("11-try-chat")
         window.close()

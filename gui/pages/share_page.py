@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.contract.errors import ErrorKind
 from engine.contract.events import ExportFinished, Failed
 from engine.contract.paths import data_dir
 from gui.export_controller import ExportController, ExportRequest, needs_overwrite
@@ -65,6 +66,15 @@ STAGES = {
     "merging": "Merging your style into the model\u2026",
     "writing": "Writing the model file\u2026",
 }
+# Where the shared wording (gui.messages) speaks of training runs, exports need their own
+# next step; titles and explanations still come from gui.messages.
+EXPORT_NEXT_STEPS = {
+    ErrorKind.DISK_FULL: "Free some space, or choose a folder on a larger drive under "
+    "\u201cWhere\u201d, then export again. Nothing was left half-written.",
+    ErrorKind.CANCELLED: "Export again whenever you like; nothing was left half-written.",
+    ErrorKind.OUT_OF_GPU_MEMORY: "Close other programs that use the graphics card and export "
+    "again; exports can also run without one.",
+}
 
 
 def default_out(run_dir: Path, fmt: str, quant: str) -> Path:
@@ -95,6 +105,18 @@ class SharePage(QWidget):
         layout.addLayout(row)
         self.empty = muted("No trained run yet. Train one first, then export it here.")
         layout.addWidget(self.empty)
+        self.error_banner = QLabel("")
+        self.error_banner.setObjectName("errorBanner")
+        self.error_banner.setWordWrap(True)
+        layout.addWidget(self.error_banner)
+        details_row = QHBoxLayout()
+        details_row.addStretch(1)
+        self.details_button = QPushButton("Details\u2026")
+        self.details_button.clicked.connect(self.show_failure_details)
+        details_row.addWidget(self.details_button)
+        layout.addLayout(details_row)
+        self.result = ShareResult(self.controller.copy_to_lmstudio)
+        layout.addWidget(self.result)
 
         frame, box = card()
         box.addWidget(section_title("What to make"))
@@ -149,15 +171,6 @@ class SharePage(QWidget):
         self.options_card = frame
         layout.addWidget(frame)
 
-        self.error_banner = QLabel("")
-        self.error_banner.setObjectName("errorBanner")
-        self.error_banner.setWordWrap(True)
-        layout.addWidget(self.error_banner)
-        self.details_button = QPushButton("Details\u2026")
-        self.details_button.clicked.connect(self.show_failure_details)
-        layout.addWidget(self.details_button)
-        self.result = ShareResult(self.controller.copy_to_lmstudio)
-        layout.addWidget(self.result)
         layout.addStretch(1)
 
         self.format_group.buttonToggled.connect(lambda *_: self._on_choice_changed())
@@ -249,7 +262,14 @@ class SharePage(QWidget):
         self.stage.setText(STAGES["checking"])
         self.export_button.setEnabled(False)
         self.cancel_button.setVisible(True)
+        self._set_choices_enabled(False)
         self.controller.start(request)
+
+    def _set_choices_enabled(self, enabled: bool) -> None:
+        for widget in (*self.format_buttons.values(), self.quant, self.out, self.run_picker):
+            widget.setEnabled(enabled)
+        if enabled:
+            self._on_choice_changed()
 
     def _ask_overwrite(self, out: Path) -> bool:
         answer = QMessageBox.question(
@@ -279,7 +299,8 @@ class SharePage(QWidget):
         self._show_idle()
         self.last_failure = failed
         words = message_for(failed.kind)
-        self.error_banner.setText(f"<b>{words.title}.</b> {failed.message}<br>{words.next_step}")
+        next_step = EXPORT_NEXT_STEPS.get(failed.kind, words.next_step)
+        self.error_banner.setText(f"<b>{words.title}.</b> {failed.message}<br>{next_step}")
         self.error_banner.setVisible(True)
         self.details_button.setVisible(bool(failed.detail))
 
@@ -295,6 +316,7 @@ class SharePage(QWidget):
         self.stage.setText("")
         self.export_button.setEnabled(True)
         self.cancel_button.setVisible(False)
+        self._set_choices_enabled(True)
         self.error_banner.setVisible(False)
         self.details_button.setVisible(False)
         self.result.setVisible(False)

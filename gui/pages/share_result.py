@@ -125,6 +125,7 @@ class ShareResult(QWidget):
         self.next_step.setVisible(not gguf and bool(result.next_step))
         self.ollama_box.setVisible(gguf and bool(self.ollama_command))
         self.ollama_line.setText(" ".join(self.ollama_command))
+        self.ollama_line.setCursorPosition(0)
         self.copy_button.setText("Copy")
         has_ollama = shutil.which("ollama") is not None
         self.run_button.setVisible(has_ollama)

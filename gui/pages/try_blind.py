@@ -21,7 +21,7 @@ from engine.contract.events import ChatDone
 from gui.chat_controller import ChatController
 from gui.pages.try_prompts import STARTERS, HeldoutSample, heldout_samples
 from gui.widgets.chat_view import AnswerCard
-from gui.widgets.page import muted, section_title
+from gui.widgets.page import card, muted, section_title
 
 MAX_TRIALS = 6
 
@@ -55,6 +55,17 @@ class BlindPanel(QWidget):
         self.start_button.clicked.connect(self.start)
         top.addWidget(self.start_button)
         layout.addLayout(top)
+        self.result_frame, result = card("heroCard")
+        self.result_number = QLabel("")
+        self.result_number.setObjectName("bigNumber")
+        result.addWidget(self.result_number)
+        self.result_text = QLabel("")
+        self.result_text.setWordWrap(True)
+        result.addWidget(self.result_text)
+        result.addWidget(
+            muted("Saved with the run (ab-test.json); the model card includes this score.")
+        )
+        layout.addWidget(self.result_frame)
         self.prompt = QLabel("")
         self.prompt.setWordWrap(True)
         layout.addWidget(self.prompt)
@@ -76,11 +87,10 @@ class BlindPanel(QWidget):
         self.pick_left.clicked.connect(lambda: self.pick("left"))
         self.pick_right.clicked.connect(lambda: self.pick("right"))
         self.pick_tie.clicked.connect(lambda: self.pick("tie"))
-        self.score = QLabel("")
-        self.score.setObjectName("notice")
-        self.score.setWordWrap(True)
+        self.score = muted("")
         self.score.setVisible(False)
         layout.addWidget(self.score)
+        layout.addStretch(1)
         controller.sig_reply_done.connect(self._on_controller_reply_done)
         controller.sig_state_changed.connect(lambda _s: self._refresh())
         self._refresh()
@@ -187,16 +197,40 @@ class BlindPanel(QWidget):
         self.right.setVisible(asking or writing)
         for widget in (self.pick_left, self.pick_right, self.pick_tie):
             widget.setVisible(asking)
+        finished = test is not None and index is None and not writing
+        self.result_frame.setVisible(finished)
+        self.score.setVisible(asking)
         if test is not None:
             score = test.score()
-            self.score.setText(score.verdict)
-            self.score.setVisible(score.tuned + score.base + score.ties > 0)
-        else:
-            self.score.setVisible(False)
+            picked = len(test.trials) - score.unanswered
+            # The running score stays hidden until the end: it would tell which answer was
+            # which and sway the next picks.
+            self.score.setText(
+                f"Picks saved: {picked} of {len(test.trials)}. Your score appears at the end."
+            )
+            decided = score.tuned + score.base
+            self.result_number.setText(
+                f"You picked your trained model {score.tuned} of {decided} times"
+                if decided
+                else "No picks between the two"
+            )
+            ties = f" You could not tell {score.ties} times." if score.ties else ""
+            self.result_text.setText(_without_counts(score.verdict) + ties)
 
     def _has_ready_answers(self) -> bool:
         samples = heldout_samples(self.run_dir)
         return bool(samples) and all(s.base and s.tuned for s in samples)
+
+
+def _without_counts(verdict: str) -> str:
+    """The verdict minus its opening "You picked ... N of M times" (the headline says it)."""
+    if not verdict.startswith("You picked"):
+        return verdict
+    for mark in (": ", ". "):
+        if mark in verdict:
+            rest = verdict.split(mark, 1)[1]
+            return rest[:1].upper() + rest[1:]
+    return verdict
 
 
 def _escape(text: str) -> str:

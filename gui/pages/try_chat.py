@@ -25,6 +25,8 @@ from gui.chat_controller import ChatController
 from gui.pages.try_prompts import STARTERS, HeldoutSample
 from gui.widgets.chat_view import Bubble, ChatView
 
+WRITING = "Your model is writing\u2026"
+
 
 class PromptBox(QPlainTextEdit):
     """Enter sends, Shift+Enter starts a new line."""
@@ -77,7 +79,7 @@ class ChatPanel(QWidget):
         self.regenerate_button = QPushButton("Regenerate")
         self.regenerate_button.setToolTip("Ask again for a different reply")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("danger")
+        self.stop_button.setToolTip("Stop writing; what is written so far is kept")
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("primary")
         for button in (self.clear_button, self.copy_button):
@@ -124,7 +126,7 @@ class ChatPanel(QWidget):
             if message.role in ("user", "assistant"):
                 self.view.add(message.role, message.content)
         if self.controller.chat_request_id:
-            self._streaming = self.view.add("assistant", "")
+            self._streaming = self.view.add("assistant", "", WRITING)
         self.update_buttons()
 
     def _on_send_clicked(self) -> None:
@@ -133,11 +135,11 @@ class ChatPanel(QWidget):
             return
         if self.controller.send(text):
             self.box.clear()
-            self._streaming = self.view.add("assistant", "")
+            self._streaming = self.view.add("assistant", "", WRITING)
 
     def _on_regenerate_clicked(self) -> None:
         if self.controller.regenerate():
-            self._streaming = self.view.add("assistant", "")
+            self._streaming = self.view.add("assistant", "", WRITING)
 
     def _on_copy_clicked(self) -> None:
         reply = self.controller.last_reply()
@@ -149,7 +151,7 @@ class ChatPanel(QWidget):
         if request_id != self.controller.chat_request_id:
             return
         if self._streaming is None:
-            self._streaming = self.view.add("assistant", "")
+            self._streaming = self.view.add("assistant", "", WRITING)
         self._streaming.append(text)
         self.view.follow()
 
@@ -158,6 +160,8 @@ class ChatPanel(QWidget):
             return
         if self._streaming is not None and event.text:
             self._streaming.set_text(event.text)
+        if self._streaming is not None:
+            self._streaming.caption.setText("Your model")
         if self._streaming is not None and event.stopped:
             self._streaming.caption.setText("Your model (stopped)")
         if self._streaming is not None and not event.text and not event.stopped:

@@ -44,6 +44,12 @@ STATE_TEXT = {
     "generating": "Writing\u2026",
     "failed": "The model could not be loaded.",
 }
+EMPTY_CHAT = {
+    "loading": "Loading your model. You can write your first request meanwhile; Send "
+    "works as soon as it is ready.",
+    "ready": "Pick an idea above or write your own request below.",
+    "failed": "The model is not loaded. See the message above, then try again.",
+}
 
 
 class TryPage(QWidget):
@@ -94,6 +100,7 @@ class TryPage(QWidget):
         layout.addWidget(frame)
 
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.chat = ChatPanel(self.controller)
         self.compare = ComparePanel(self.controller)
         self.blind = BlindPanel(self.controller)
@@ -179,6 +186,7 @@ class TryPage(QWidget):
 
     def _on_controller_state_changed(self, state: str) -> None:
         self.status.setText(STATE_TEXT.get(state, state))
+        self.chat.view.set_empty_text(EMPTY_CHAT.get(state, EMPTY_CHAT["ready"]))
         self.retry_button.setVisible(state == "failed")
         if state in ("loading", "ready"):
             self.error_banner.setVisible(False)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -81,7 +80,7 @@ class TrySettings(QWidget):
         layout.addWidget(self.system)
 
         self.advanced = QWidget()
-        form = QFormLayout(self.advanced)
+        form = QHBoxLayout(self.advanced)
         form.setContentsMargins(0, 4, 0, 0)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.0, 2.0)
@@ -97,10 +96,17 @@ class TrySettings(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("The same seed and settings give the same reply.")
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-p", self.top_p)
-        form.addRow("Max new tokens", self.max_new_tokens)
-        form.addRow("Seed", self.seed)
+        for name, spin in (
+            ("Temperature", self.temperature),
+            ("Top-p", self.top_p),
+            ("Max new tokens", self.max_new_tokens),
+            ("Seed", self.seed),
+        ):
+            spin.setMinimumWidth(90)
+            form.addWidget(QLabel(name))
+            form.addWidget(spin)
+            form.addSpacing(12)
+        form.addStretch(1)
         self.advanced.setVisible(False)
         layout.addWidget(self.advanced)
 

@@ -34,8 +34,8 @@ def test_picks_are_tallied_and_saved(qtbot, fake_base, run_dir):
     saved = json.loads((run_dir / AB_TEST_FILE).read_text("utf-8"))
     assert saved["score"]["tuned"] == 4 and saved["score"]["base"] == 1
     assert saved["score"]["ties"] == 1 and saved["score"]["unanswered"] == 0
-    assert "4 of 5" in blind.score.text()
-    assert not blind.pick_left.isVisibleTo(page)
+    assert "4 of 5" in blind.result_number.text() and not blind.result_frame.isHidden()
+    assert blind.pick_left.isHidden()
     # Reopening the run shows the saved outcome.
     again = TryPage(engine_base=fake_base)
     again.autostart = False
