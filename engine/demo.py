@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from engine.contract.paths import assets_dir, demo_model_dir
 
@@ -40,7 +41,7 @@ CHAT_TEMPLATE = (
 # avoids the "repeat the current token" bias that tied random embeddings start with; 256
 # wide gives LoRA more random features to combine than 128 at about the same step time.
 VOCAB_SIZE = 1024
-MODEL_SHAPE = {
+MODEL_SHAPE: dict[str, Any] = {
     "hidden_size": 256,
     "intermediate_size": 768,
     "num_hidden_layers": 2,

@@ -12,6 +12,7 @@ micro-batch split, the early-stopping counters and a fingerprint of the data).
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -93,7 +94,7 @@ def save_checkpoint(
         if faults is not None:
             faults.maybe_enospc(state.step)
         torch.save(optimizer.state_dict(), staging / "optimizer.pt")
-        rng = {"cpu": torch.random.get_rng_state()}
+        rng: dict[str, Any] = {"cpu": torch.random.get_rng_state()}
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state_all()
         torch.save(rng, staging / "rng.pt")
@@ -134,3 +135,35 @@ def load_checkpoint(folder: Path, model: Any, optimizer: Any) -> TrainerState:
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"])
     return TrainerState.from_dict(json.loads((folder / "state.json").read_text(encoding="utf-8")))
+
+
+def resume_state(
+    checkpoints: Path, model: Any, optimizer: Any, data_fingerprint: str
+) -> TrainerState:
+    """Load the latest complete checkpoint, refusing one made from other data or settings."""
+    folder = latest_checkpoint(checkpoints)
+    if folder is None:
+        raise EngineError(
+            ErrorKind.BAD_CONFIG,
+            "This run has no complete checkpoint to continue from; start a new run instead.",
+            str(checkpoints),
+        )
+    state = load_checkpoint(folder, model, optimizer)
+    if state.data_fingerprint != data_fingerprint:
+        raise EngineError(
+            ErrorKind.BAD_CONFIG,
+            "The training data or settings changed since this run started, so it cannot "
+            "continue where it stopped. Start a new run with the new data.",
+            f"checkpoint {folder.name}",
+        )
+    return state
+
+
+def fingerprint(train_set: list[Any], heldout: list[Any], plan: Any) -> str:
+    """A hash of the token stream and step plan: resuming needs exactly the same ones."""
+    digest = hashlib.sha256()
+    for group in (train_set, heldout):
+        for example in group:
+            digest.update(json.dumps([example.input_ids, example.labels]).encode())
+    digest.update(json.dumps(plan).encode())
+    return digest.hexdigest()[:16]

@@ -9,8 +9,6 @@ on a diverged (NaN) loss with the last good checkpoint kept.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -41,7 +39,7 @@ from engine.modeling import (
 from engine.prompt_format import EncodedExample, encode_example
 from engine.run_folder import RunFolder
 from engine.safety.atomic import replaced_folder
-from engine.train.checkpoint import TrainerState, latest_checkpoint, load_checkpoint
+from engine.train.checkpoint import TrainerState, fingerprint, resume_state
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
 from engine.train.faults import Faults
@@ -151,7 +149,7 @@ def train(
         total_steps=total_steps,
     )
     if resume:
-        state = _resume_state(run, model, optimizer, state)
+        state = resume_state(run.checkpoints, model, optimizer, state.data_fingerprint)
 
     def save_checkpoint() -> None:
         state.seconds += time.monotonic() - started_at[0]
@@ -378,35 +376,6 @@ def _evaluate(
         )
     )
     return improved
-
-
-def _resume_state(run: RunFolder, model: Any, optimizer: Any, fresh: TrainerState) -> TrainerState:
-    folder = latest_checkpoint(run.checkpoints)
-    if folder is None:
-        raise EngineError(
-            ErrorKind.BAD_CONFIG,
-            "This run has no complete checkpoint to continue from; start a new run instead.",
-            str(run.checkpoints),
-        )
-    state = load_checkpoint(folder, model, optimizer)
-    if state.data_fingerprint != fresh.data_fingerprint:
-        raise EngineError(
-            ErrorKind.BAD_CONFIG,
-            "The training data or settings changed since this run started, so it cannot "
-            "continue where it stopped. Start a new run with the new data.",
-            f"checkpoint {folder.name}",
-        )
-    return state
-
-
-def fingerprint(train_set: list[EncodedExample], heldout: list[EncodedExample], plan: Any) -> str:
-    """A hash of the token stream and step plan: resuming needs exactly the same ones."""
-    digest = hashlib.sha256()
-    for group in (train_set, heldout):
-        for example in group:
-            digest.update(json.dumps([example.input_ids, example.labels]).encode())
-    digest.update(json.dumps(plan).encode())
-    return digest.hexdigest()[:16]
 
 
 def memory_gib(device: str) -> float:
