@@ -56,9 +56,11 @@ class ChatSession:
         if variant == "tuned":
             yield
         elif self.merged:
+            # Un-merged LoRA layers add the adapter on the side, so it is disabled as well.
             self.model.unmerge_adapter()
             try:
-                yield
+                with self.model.disable_adapter():
+                    yield
             finally:
                 self.model.merge_adapter()
         else:
@@ -79,7 +81,13 @@ class ChatSession:
             seed=request.seed,
         )
         stepper = self.eager
-        if self.fast is not None and self.fast.fits(len(ids), sampling.max_new_tokens):
+        # The compiled step is captured for the merged (tuned) weights; the base variant
+        # changes the LoRA layers' state, so it runs eagerly rather than recompiling.
+        if (
+            self.fast is not None
+            and request.variant == "tuned"
+            and self.fast.fits(len(ids), sampling.max_new_tokens)
+        ):
             stepper = self.fast
         with self._variant(request.variant):
             return generate(

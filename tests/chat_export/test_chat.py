@@ -115,3 +115,16 @@ def test_chat_command_streams_and_stops(demo_run: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_merged_session_serves_both_variants(demo_run: Path) -> None:
+    """With merged weights the base variant un-merges around the reply and merges back."""
+    from engine.chat.run_info import read_run
+    from engine.chat.session import ChatSession
+
+    merged = ChatSession(read_run(demo_run), merged=True, device="cpu")
+    greedy = {"temperature": 0.0, "max_new_tokens": 12}
+    tuned = merged.reply(_request("t", **greedy), on_text=lambda _: None)
+    base = merged.reply(_request("b", variant="base", **greedy), on_text=lambda _: None)
+    again = merged.reply(_request("t2", **greedy), on_text=lambda _: None)
+    assert tuned.token_ids == again.token_ids != base.token_ids
