@@ -48,8 +48,29 @@ class ChatSession:
             from engine.chat.fast import StaticStepper
 
             max_len = int(getattr(self.model.config, "max_position_embeddings", 4096) or 4096)
-            self.fast = StaticStepper(self.model.get_base_model(), min(max_len, 4096))
+            self.fast = self._warm_up(
+                StaticStepper(self.model.get_base_model(), min(max_len, 4096))
+            )
         self.load_seconds = time.perf_counter() - started
+
+    def _warm_up(self, stepper: Any) -> Any:
+        """Compile and capture the fast step now (not in the first reply); None if it fails."""
+        import logging
+
+        try:
+            for _ in range(2):
+                generate(
+                    stepper,
+                    self.tokenizer,
+                    [0, 1, 2, 3],
+                    Sampling(0.0, 1.0, 4),
+                    set(),
+                    lambda _: None,
+                )
+        except Exception:  # any compiler failure: chat still works, eagerly
+            logging.getLogger(__name__).warning("fast decoding unavailable", exc_info=True)
+            return None
+        return stepper
 
     @contextlib.contextmanager
     def _variant(self, variant: str) -> Iterator[None]:
