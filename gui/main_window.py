@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from PySide6.QtCore import QThread, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self._finished_run: Path | None = None
         self.train_page = cast(TrainPage, self.page("train"))
         self._demo_counts = DemoCounts(self.train_page, lambda: self.data_page, self)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
         self.controller.sig_progress.connect(self._on_controller_progress)
         self.controller.sig_state_changed.connect(self._on_controller_state_changed)
         self.go_to(self._first_page())
@@ -283,6 +284,15 @@ class MainWindow(QMainWindow):
         if self.controller.attach(Path(run_dir)):
             self.train_page._clear_run_view()
             self.go_to("train")
+
+    def _on_scheme_changed(self, _scheme: object = None) -> None:
+        """The app re-applied its palette (gui.app); redraw what was drawn in colour."""
+        self.sidebar.refresh_icons()
+        self.train_page.refresh_theme()
+        if "welcome" in self.pages:
+            self.welcome_page.refresh_theme()
+        if "runs" in self.pages:
+            self.runs_page.refresh()
 
     def _on_controller_progress(self, event: StepProgress) -> None:
         """Progress in the sidebar, so it stays in sight on every page."""

@@ -38,7 +38,7 @@ from gui.messages import ErrorDialog, message_for
 from gui.run_controller import ACTIVE_STATES, RunController, RunState
 from gui.run_files import EVENTS_FILE, latest_checkpoint, read_events
 from gui.selection import DataSelection
-from gui.theme import icon
+from gui.theme import colors, icon
 from gui.train_plan import Plan, clock, estimate_text, make_plan, plain_duration
 from gui.widgets.advanced_settings import AdvancedSettings
 from gui.widgets.dial import DialSelector
@@ -116,7 +116,7 @@ class TrainPage(QWidget):
         self.advanced.sig_max_steps_changed.connect(lambda _n: self._refresh_plan())
         box.addWidget(self.advanced)
         row = QHBoxLayout()
-        self.start_button = QPushButton(icon("play", "#ffffff"), "  Start training")
+        self.start_button = QPushButton(icon("play", colors()["on_accent"]), "  Start training")
         self.start_button.setObjectName("primary")
         self.start_button.clicked.connect(self.start)
         self.start_reason = muted("")
@@ -175,7 +175,7 @@ class TrainPage(QWidget):
         self.error_banner.hide()
         box.addWidget(self.error_banner)
         done = QHBoxLayout()
-        self.try_button = QPushButton(icon("try", "#ffffff"), "  Try it")
+        self.try_button = QPushButton(icon("try", colors()["on_accent"]), "  Try it")
         self.try_button.setObjectName("primary")
         self.try_button.clicked.connect(lambda: self.sig_go_to.emit("try"))
         self.details_button = QPushButton("What happened?")
@@ -426,6 +426,18 @@ class TrainPage(QWidget):
         )
         if not active:
             self._refresh_plan()
+
+    def refresh_theme(self) -> None:
+        """Redraw icons and the chart after the system switched between light and dark."""
+        on_accent = colors()["on_accent"]
+        self.start_button.setIcon(icon("play", on_accent))
+        self.try_button.setIcon(icon("try", on_accent))
+        self.stop_button.setIcon(icon("stop"))
+        self.cancel_button.setIcon(icon("cancel"))
+        self.resume_button.setIcon(icon("resume"))
+        if self.chart is not None:
+            self.chart.apply_colors()
+        self._show_state(self.controller.state)
 
     # -- for the tour ---------------------------------------------------------------------------
     def preview(self, state: RunState, events: list[Event]) -> None:

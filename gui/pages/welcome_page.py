@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.theme import icon
+from gui.theme import colors, icon
 from gui.widgets.page import card, header, muted, scrolling_page, section_title
 
 STEPS = (
@@ -53,7 +53,7 @@ class WelcomePage(QWidget):
             )
         )
         row = QHBoxLayout()
-        self.demo_button = QPushButton(icon("play", "#ffffff"), "  Try the demo")
+        self.demo_button = QPushButton(icon("play", colors()["on_accent"]), "  Try the demo")
         self.demo_button.setObjectName("primary")
         self.demo_button.setAccessibleName("Try the demo: train the practice model on samples")
         self.demo_button.setDefault(True)
@@ -69,11 +69,13 @@ class WelcomePage(QWidget):
         layout.addWidget(section_title("How it works"))
         grid = QHBoxLayout()
         grid.setSpacing(12)
+        self._badges: list[tuple[QLabel, str]] = []
         for icon_name, title, text in STEPS:
             frame, box = card()
             top = QHBoxLayout()
             badge = QLabel()
             badge.setPixmap(icon(icon_name).pixmap(22, 22))
+            self._badges.append((badge, icon_name))
             top.addWidget(badge)
             top.addWidget(section_title(title), 1)
             box.addLayout(top)
@@ -85,6 +87,11 @@ class WelcomePage(QWidget):
         foot = muted("You can come back here any time: “Start here” in the sidebar.")
         foot.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(foot)
+
+    def refresh_theme(self) -> None:
+        self.demo_button.setIcon(icon("play", colors()["on_accent"]))
+        for badge, icon_name in self._badges:
+            badge.setPixmap(icon(icon_name).pixmap(22, 22))
 
     def focus_demo(self) -> None:
         self.demo_button.setFocus()

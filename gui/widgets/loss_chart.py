@@ -62,6 +62,21 @@ class LossChart(QWidget):
         layout.addWidget(self.plot)
         self.clear()
 
+    def apply_colors(self) -> None:
+        """Follow a switch between light and dark."""
+        c = colors()
+        self.plot.setBackground(c["card"])
+        for side in ("left", "bottom"):
+            axis = self.plot.getAxis(side)
+            axis.setTextPen(pg.mkPen(c["muted"]))
+            axis.setPen(pg.mkPen(c["border_strong"]))
+        self._raw.setSymbolBrush(pg.mkBrush(c["chart_train"] + "55"))
+        self._train.setPen(pg.mkPen(c["chart_train"], width=2.5))
+        self._heldout.setPen(
+            pg.mkPen(c["chart_heldout"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+        self._heldout.setSymbolBrush(pg.mkBrush(c["chart_heldout"]))
+
     def clear(self) -> None:
         self.steps: list[int] = []
         self.losses: list[float] = []

@@ -48,6 +48,11 @@ class StepSidebar(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
+    def refresh_icons(self) -> None:
+        """Redraw the icons in the current scheme's colours."""
+        for row, step in enumerate(self.steps):
+            self.list.item(row).setIcon(icon(step.icon))
+
     def select(self, key: str) -> None:
         for row, step in enumerate(self.steps):
             if step.key == key:

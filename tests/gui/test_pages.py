@@ -226,3 +226,22 @@ def test_reopening_offers_to_resume_an_interrupted_run(qtbot, _private_data_dir:
     found = window.check_unfinished_runs(ask=True)
     assert found is not None and found.path == run
     assert asked == ["Resume your last run?"] and resumed == [run]
+
+
+def test_switching_to_dark_redraws_without_errors(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.theme import DARK, LIGHT, apply_theme, colors
+
+    app = QApplication.instance()
+    window = MainWindow(background_work=False)
+    qtbot.addWidget(window)
+    window.train_page.preview(RunState.TRAINING, [_progress(1), _progress(2)])
+    try:
+        apply_theme(app, dark=True)
+        window._on_scheme_changed()
+        assert colors()["window"] == DARK["window"]
+    finally:
+        apply_theme(app, dark=False)
+        window._on_scheme_changed()
+    assert colors()["window"] == LIGHT["window"]
