@@ -198,17 +198,20 @@ class Placement:
 
 
 def choose_placement() -> Placement:
-    """CUDA with bf16 (fp16 on GPUs without bf16), else the CPU with bf16.
+    """CUDA with bf16 (fp16 on GPUs without bf16), else the CPU.
 
-    On the CPU, bitsandbytes 0.50 dequantizes NF4 to the compute dtype; bf16 measured faster
-    than fp32 on the demo model (about 64 ms against 80 ms a 1,024-token step, one thread).
+    On the CPU, bitsandbytes 0.50 dequantizes NF4 to the compute dtype. bf16 measured faster
+    than fp32 on the demo model on a CPU with native bf16 (AVX512-BF16: about 64 ms against
+    80 ms a 1,024-token step, one thread); CPUs without it emulate bf16 slowly, so they
+    compute in fp32.
     """
     import torch
 
     if torch.cuda.is_available():
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return Placement("cuda", dtype)
-    return Placement("cpu", torch.bfloat16)
+    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return Placement("cpu", torch.bfloat16 if native_bf16 else torch.float32)
 
 
 def configure_cpu_threads() -> None:

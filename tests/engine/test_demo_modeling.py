@@ -78,3 +78,26 @@ def test_selective_checkpointing_recomputes_only_the_planned_layers(demo_model: 
     model(input_ids=ids, labels=ids, use_cache=False).loss.backward()
     grads = [p.grad for n, p in model.named_parameters() if "lora_B" in n]  # A gets none yet
     assert grads and all(g is not None and float(g.abs().sum()) > 0 for g in grads)
+
+
+def test_download_progress_is_measured_from_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import huggingface_hub.constants
+
+    from engine.contract.events import DownloadProgress
+    from engine.modeling import _DownloadWatcher
+    from tests.engine.train_helpers import Recorder
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    blobs = tmp_path / "models--org--tiny" / "blobs"
+    blobs.mkdir(parents=True)
+    recorder = Recorder()
+    with _DownloadWatcher("org/tiny", 1000, recorder):
+        (blobs / "part.incomplete").write_bytes(b"x" * 400)
+        time.sleep(1.5)
+    progress = recorder.of(DownloadProgress)
+    assert progress[0].downloaded_bytes == 400 and progress[0].total_bytes == 1000
+    assert progress[-1].downloaded_bytes == 1000  # the finished download reports all of it
