@@ -482,6 +482,8 @@ assert set(_DETECTORS) == set(PII_KINDS)
 def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
     if kinds is None:
         return list(_DETECTORS)
+    if isinstance(kinds, str):
+        kinds = [kinds]  # scan(text, "email") means the one kind, not its letters
     chosen = set(kinds)
     unknown = chosen - set(_DETECTORS)
     if unknown:
