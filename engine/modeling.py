@@ -118,7 +118,9 @@ def download_model(repo_id: str, revision: str, emitter: Emitter | None) -> Path
             f"The model {repo_id} is not on this computer and could not be downloaded.",
             str(exc)[:1000],
         ) from exc
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # OSError, ValueError, and the HTTP client's own errors
+        # (httpx's ConnectError / TimeoutException are not OSErrors): no network is a plain
+        # DOWNLOAD_FAILED, never an internal error.
         raise EngineError(
             ErrorKind.DOWNLOAD_FAILED,
             f"Downloading {repo_id} failed. Check the internet connection and try again; "
