@@ -122,7 +122,7 @@ class ChatView(QScrollArea):
 
     def follow(self) -> None:
         """Keep the newest text in sight (after the layout has grown)."""
-        QTimer.singleShot(0, self._to_bottom)
+        QTimer.singleShot(0, self, self._to_bottom)  # cancelled if the view is deleted
 
     def _to_bottom(self) -> None:
         bar = self.verticalScrollBar()
