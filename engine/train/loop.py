@@ -308,7 +308,8 @@ def _forward_backward(
     import torch
 
     step_tokens = max(trained_tokens(rows, examples), 1)
-    loss_total, real_tokens = 0.0, 0
+    loss_total: Any = 0.0  # stays on the device: one synchronisation a step, not a micro-batch
+    real_tokens = 0
     poison = faults.poison(state.step + 1)
     try:
         for start in range(0, len(rows), state.micro_batch_size):
@@ -317,11 +318,11 @@ def _forward_backward(
             batch = collate(rows[start : start + state.micro_batch_size], examples, pad_id, device)
             loss = summed_loss(model, batch) * (poison / step_tokens)
             loss.backward()
-            loss_total += float(loss.detach())
+            loss_total = loss_total + loss.detach()
             real_tokens += batch.real_tokens
     except torch.OutOfMemoryError:
         return math.nan, 0, True
-    return loss_total, real_tokens, False
+    return float(loss_total), real_tokens, False
 
 
 def _reduce_micro_batch(state: TrainerState, rows_per_step: int, emitter: Emitter) -> None:

@@ -124,11 +124,11 @@ def collate(rows: list[Row], examples: list[EncodedExample], pad_id: int, device
         row_ids += [pad_id] * pad
         row_pos += range(pad)  # padding is its own "example", which attends only to itself
         row_labels += [IGNORE] * pad
-    labels_tensor = torch.tensor(labels, dtype=torch.long, device=device)
+    trained = sum(1 for row_labels in labels for label in row_labels if label != IGNORE)
     return Batch(
         input_ids=torch.tensor(ids, dtype=torch.long, device=device),
         position_ids=torch.tensor(positions, dtype=torch.long, device=device),
-        labels=labels_tensor,
+        labels=torch.tensor(labels, dtype=torch.long, device=device),
         real_tokens=real,
-        trained_tokens=int((labels_tensor != IGNORE).sum()),
+        trained_tokens=trained,  # counted here, not on the device: no GPU synchronisation
     )
