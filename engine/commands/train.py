@@ -124,6 +124,12 @@ def execute(
     checkpointed_layers: int | None = None  # None: all layers, when checkpointing is on
     if not resume and args.config is None:
         config, checkpointed_layers = _apply_dial(config, prepared, model_folder)
+    if not resume and config.model.name == "demo":
+        # The demo's base weights are random: it needs its own learning rate whatever the
+        # dial or the settings file derived for real models (recorded in run.json).
+        from engine.demo import demo_training
+
+        config = config.replace(training=demo_training(config.training))
     if not resume:
         run.write_run(config, model_folder, state="training")
         run.update_run(plan={"checkpointed_layers": checkpointed_layers})
@@ -244,9 +250,5 @@ def _apply_dial(
         max_steps=config.training.max_steps,
         seed=config.training.seed,
     )
-    if config.model.name == "demo":
-        from engine.demo import demo_training
-
-        training = demo_training(training)
     layers = (derived.checkpointed_layers or None) if training.gradient_checkpointing else None
     return config.replace(training=training, lora=derived.lora), layers
