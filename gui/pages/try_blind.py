@@ -24,6 +24,16 @@ from gui.widgets.chat_view import AnswerCard
 from gui.widgets.page import card, muted, section_title
 
 MAX_TRIALS = 6
+INTRO_HELDOUT = (
+    "Read two answers to a request taken from your own writing (kept aside during training). "
+    "One comes from your trained model, one from the original; you are not told which. Pick "
+    "the one that sounds more like you."
+)
+INTRO_STARTERS = (
+    "Read two answers to a request for your kind of writing. One comes from your trained "
+    "model, one from the original; you are not told which. Pick the one that sounds more "
+    "like you. (This run has no held-out samples, so ready-made requests are used.)"
+)
 
 
 class BlindPanel(QWidget):
@@ -41,11 +51,7 @@ class BlindPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(10)
-        self.intro = muted(
-            "Read two answers to a request from your own writing. One comes from your trained "
-            "model, one from the original; you are not told which. Pick the one that sounds "
-            "more like you."
-        )
+        self.intro = muted(INTRO_HELDOUT)
         layout.addWidget(self.intro)
         top = QHBoxLayout()
         self.progress = section_title("")
@@ -100,6 +106,7 @@ class BlindPanel(QWidget):
         self.run_dir = run_dir
         self._requests.clear()
         self.test = ABTest.load(run_dir) if run_dir is not None else None
+        self.intro.setText(INTRO_HELDOUT if heldout_samples(run_dir) else INTRO_STARTERS)
         self.index = self.test.next_unanswered() if self.test else None
         self._refresh()
 

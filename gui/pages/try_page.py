@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -44,6 +45,7 @@ STATE_TEXT = {
     "generating": "Writing\u2026",
     "failed": "The model could not be loaded.",
 }
+RELEASE_AFTER_MS = 90_000  # hidden this long: the chat child quits (reloads when shown)
 EMPTY_CHAT = {
     "loading": "Loading your model. You can write your first request meanwhile; Send "
     "works as soon as it is ready.",
@@ -61,6 +63,10 @@ class TryPage(QWidget):
         self.run_dir: Path | None = None
         self.last_failure: Failed | None = None
         self.autostart = True  # start the chat child when the page is shown
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.setInterval(RELEASE_AFTER_MS)
+        self._release_timer.timeout.connect(self._on_release_timer_timeout)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(*PAGE_MARGINS)
@@ -166,8 +172,19 @@ class TryPage(QWidget):
         if data:
             self.set_run(Path(str(data)))
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        # A loaded model holds memory (on a GPU, memory a new training run needs): let it go
+        # when the user has been elsewhere for a while.
+        self._release_timer.start()
+
+    def _on_release_timer_timeout(self) -> None:
+        if not self.isVisible() and not self.controller.pending:
+            self.controller.close()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._release_timer.stop()
         if self.autostart and self.run_dir is not None and self.controller.state == "idle":
             self.controller.open_run(self.run_dir)
 

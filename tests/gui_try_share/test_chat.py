@@ -141,3 +141,16 @@ def test_no_runs_yet_says_what_to_do(qtbot, fake_base):
     page.show()
     assert page.empty.isVisibleTo(page) and page.controller.state == "idle"
     page.shutdown()
+
+
+def test_hidden_page_lets_the_model_go_and_reloads_when_shown(qtbot, fake_base, run_dir):
+    page = TryPage(engine_base=fake_base)
+    qtbot.addWidget(page)
+    page._release_timer.setInterval(50)
+    page.show()
+    qtbot.waitUntil(lambda: page.controller.state == "ready", timeout=10000)
+    page.hide()
+    qtbot.waitUntil(lambda: page.controller.state == "idle", timeout=5000)
+    page.show()
+    qtbot.waitUntil(lambda: page.controller.state == "ready", timeout=10000)
+    page.shutdown()
