@@ -84,9 +84,18 @@ class RunWatcher(QThread):
             self.sig_protocol_error.emit(str(exc))
 
     def send_command(self, command: str) -> bool:
-        """No stdin to a run we did not start: `stop` and `cancel` become an interrupt."""
-        if command in ("stop", "cancel"):
+        """No stdin to a run we did not start: signals instead.
+
+        The engine's training command takes a first SIGINT as "stop and save" and a second as
+        "abort" (the last checkpoint stays), so `stop` is one interrupt and `cancel` two.
+        Pause cannot be sent.
+        """
+        if command == "stop":
             return self._signal(signal.SIGINT)
+        if command == "cancel":
+            sent = self._signal(signal.SIGINT)
+            time.sleep(0.2)
+            return self._signal(signal.SIGINT) or sent
         return False
 
     def stop_gracefully(

@@ -406,10 +406,10 @@ class TrainPage(QWidget):
         self.stop_button.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
         self.cancel_button.setEnabled(active and state != RunState.FINISHING)
         # A run reattached after the window was closed has no control line to the engine:
-        # it can be watched and cancelled (an interrupt; its last checkpoint stays), no more.
+        # Stop and save and Cancel go as interrupts (engine/commands/train.py); no Pause.
         attached = self.controller.is_attached
         self.pause_button.setVisible(active and not attached)
-        self.stop_button.setVisible(active and not attached)
+        self.stop_button.setVisible(active)
         self.cancel_button.setVisible(active)
         if attached and active:
             self.state_label.setText(
