@@ -1,8 +1,9 @@
 """`python -m engine selftest`: build the demo model and train it a few steps.
 
 Checks an installation (or the frozen bundle) end to end without a network or a GPU: the
-tokenizer and model builder, 4-bit loading with bitsandbytes, LoRA, the training loop and
-saving an adapter. Everything is written to a temporary folder that is removed afterwards.
+tokenizer and model builder, the data readers (on the bundled sample prose, or built-in
+text when the samples are missing), 4-bit loading with bitsandbytes, LoRA, the training
+loop and saving an adapter. Everything is written to a temporary folder that is removed afterwards.
 Ends with one `report` event named "selftest".
 """
 
@@ -47,7 +48,8 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
             ),
         )
         run_folder = RunFolder(root / "run").create()
-        finished = train(config, folder, builtin_examples(), [], run_folder, emitter).finished
+        examples = _sample_examples() or builtin_examples()
+        finished = train(config, folder, examples, [], run_folder, emitter).finished
         adapter_ok = (run_folder.adapter / "adapter_model.safetensors").is_file()
     losses = [e.loss for e in emitter.history if isinstance(e, StepProgress)]
     first, last = (losses[0], losses[-1]) if losses else (float("nan"), float("nan"))
@@ -69,3 +71,20 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
         )
     )
     return 0 if loss_fell and adapter_ok else 1
+
+
+def _sample_examples() -> list:
+    """The bundled sample prose (assets/samples/prose), read by the real data readers."""
+    from engine.contract.config import DataSettings
+    from engine.contract.errors import EngineError
+    from engine.contract.paths import assets_dir
+    from engine.data.prepare import prepare_examples
+
+    folder = assets_dir() / "samples" / "prose"
+    if not folder.is_dir():
+        return []
+    try:
+        settings = DataSettings(sources=(str(folder),), heldout_fraction=0.0)
+        return prepare_examples(settings).train
+    except EngineError:
+        return []
