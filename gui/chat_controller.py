@@ -172,9 +172,13 @@ class ChatController(QObject):
         self.sig_history_changed.emit()
 
     def stop(self) -> None:
-        """End every reply in progress; what was written so far is kept."""
-        if self._process is not None and self.pending:
-            self._process.send(to_line(StopRequest()))
+        """End every reply in progress or queued; what was written so far is kept.
+
+        One stop per request id: a stop without an id would end only the reply being
+        written, and the engine would then start the next queued one (side by side)."""
+        if self._process is not None:
+            for rid in sorted(self.pending):
+                self._process.send(to_line(StopRequest(id=rid)))
 
     def last_reply(self) -> str:
         return next((m.content for m in reversed(self.messages) if m.role == "assistant"), "")

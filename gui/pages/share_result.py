@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.contract.events import ExportFinished
-from gui.export_controller import lmstudio_models_dir
+from gui.export_controller import lmstudio_destination, lmstudio_models_dir
 from gui.widgets.page import card, muted, section_title
 
 FORMAT_NAMES = {"adapter": "Adapter", "merged": "Merged model", "gguf": "GGUF model"}
@@ -44,7 +45,7 @@ class ShareResult(QWidget):
 
     def __init__(
         self,
-        on_copy_to_lmstudio: Callable[[Path, Path], None],
+        on_copy_to_lmstudio: Callable[[Path, Path, bool], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -180,9 +181,23 @@ class ShareResult(QWidget):
     def _on_lmstudio_clicked(self) -> None:
         if self.result is None or self.lmstudio is None:
             return
+        dest = lmstudio_destination(Path(self.result.path), self.lmstudio)
+        replace = dest.exists()
+        if replace and not self.confirm_replace(dest):
+            return
         self.lmstudio_button.setEnabled(False)
         self.lmstudio_label.setText("Copying into LM Studio\u2026")
-        self._on_copy_to_lmstudio(Path(self.result.path), self.lmstudio)
+        self._on_copy_to_lmstudio(Path(self.result.path), self.lmstudio, replace)
+
+    def confirm_replace(self, dest: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Replace the model in LM Studio?",
+            f"LM Studio already has a model at {dest}. Replace it with this export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_open_clicked(self) -> None:
         folder = self.folder()

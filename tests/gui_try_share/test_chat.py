@@ -154,3 +154,19 @@ def test_hidden_page_lets_the_model_go_and_reloads_when_shown(qtbot, fake_base, 
     page.show()
     qtbot.waitUntil(lambda: page.controller.state == "ready", timeout=10000)
     page.shutdown()
+
+
+def test_stop_in_side_by_side_stops_both_requests(qtbot, fake_base, run_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_CHAT_DELAY", "0.3")
+    page = TryPage(engine_base=fake_base)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.controller.state == "ready", timeout=10000)
+    page.compare.prompt.setText("Describe our tea")
+    page.compare.compare()
+    qtbot.waitUntil(lambda: page.compare.stop_button.isEnabled(), timeout=5000)
+    page.compare.stop_button.click()
+    qtbot.waitUntil(lambda: not page.compare.request_ids, timeout=10000)
+    stops = [r for r in requests_sent(tmp_path) if r["type"] == "stop"]
+    assert sorted(s["id"] for s in stops) == ["r1", "r2"]
+    page.shutdown()

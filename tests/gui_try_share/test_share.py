@@ -145,3 +145,34 @@ def test_copy_into_lmstudio_on_a_worker_thread(qtbot, tmp_path):
     assert copied.args == [str(dest)] and (dest / "my-run-q8_0.gguf").read_bytes() == b"GGUF"
     with qtbot.waitSignal(controller.sig_copy_failed, timeout=10000):
         controller.copy_to_lmstudio(export / "my-run-q8_0.gguf", models)  # there already
+
+
+def test_lmstudio_button_copies_and_asks_before_replacing(
+    qtbot, fake_base, run_dir, tmp_path, monkeypatch
+):
+    home = tmp_path / "home"
+    (home / ".lmstudio" / "models").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    model = tmp_path / "out" / "quillora" / "run"
+    model.mkdir(parents=True)
+    (model / "run-q8_0.gguf").write_bytes(b"GGUF")
+    finished = dict(GGUF_EVENTS[-1], path=str(model / "run-q8_0.gguf"))
+    monkeypatch.setenv("FAKE_EXPORT_JSON", json.dumps([finished]))
+    page = SharePage(engine_base=fake_base)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.controller.sig_finished, timeout=10000):
+        page.export_button.click()
+    assert page.result.lmstudio_button.isVisibleTo(page)
+    with qtbot.waitSignal(page.controller.sig_copied, timeout=10000):
+        page.result.lmstudio_button.click()
+    dest = home / ".lmstudio" / "models" / "quillora" / "run" / "run-q8_0.gguf"
+    assert dest.read_bytes() == b"GGUF" and "copied to" in page.result.lmstudio_label.text()
+    asked: list[Path] = []
+    page.result.confirm_replace = lambda path: asked.append(path) or False
+    page.result.lmstudio_button.click()
+    assert asked == [dest.parent]
+    page.result.confirm_replace = lambda path: True
+    with qtbot.waitSignal(page.controller.sig_copied, timeout=10000):
+        page.result.lmstudio_button.click()
+    page.shutdown()
