@@ -119,9 +119,12 @@ class ShareResult(QWidget):
         self.where.setText(str(result.path))
         gguf = result.format == "gguf"
         command = report.get("ollama_command") if isinstance(report, dict) else None
-        if gguf and not command and result.next_step.startswith("ollama create"):
-            command = result.next_step.split(" ")
-        self.ollama_command = [str(p) for p in command] if command else []
+        if isinstance(command, list) and command:
+            self.ollama_command = [str(p) for p in command]
+        elif gguf and result.next_step.startswith("ollama create"):
+            self.ollama_command = result.next_step.split(" ")
+        else:
+            self.ollama_command = []
         self.next_step.setText("" if gguf else result.next_step)
         self.next_step.setVisible(not gguf and bool(result.next_step))
         self.ollama_box.setVisible(gguf and bool(self.ollama_command))

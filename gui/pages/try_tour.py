@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.contract.ab_test import Side
 from engine.contract.chat_protocol import Message
 from engine.contract.events import ChatDone, ChatReady
 from engine.contract.paths import runs_dir
@@ -143,7 +144,7 @@ def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
         picks = 0
         while test is not None and page.blind.index is not None:
             trial = test.trials[page.blind.index]
-            base_side = "right" if trial.tuned_side == "left" else "left"
+            base_side: Side = "right" if trial.tuned_side == "left" else "left"
             page.blind.pick(base_side if picks == 2 else trial.tuned_side)
             picks += 1
 
