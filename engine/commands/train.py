@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prompt-column", default=None, help="CSV column holding the request")
     parser.add_argument("--system-column", default=None, help="CSV column holding a brief")
     parser.add_argument("--name", default=None, help="a name for the run")
+    parser.add_argument(
+        "--no-evaluate",
+        action="store_true",
+        help="skip the base-versus-tuned check (perplexity and style score) after training",
+    )
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
@@ -171,9 +176,48 @@ def execute(
         "seconds": finished.seconds,
     }
     run.update_run(state=finished.reason, result=result)
-    write_model_card(run.path)  # from run.json and data-manifest.json (engine.model_card)
+    if not getattr(args, "no_evaluate", False) and finished.reason != "cancelled":
+        _evaluate(outcome.model, tokenizer, prepared.heldout, config, run.path, emitter)
+    write_model_card(run.path)  # run.json, data-manifest.json, evaluation.json (model_card)
     emitter.emit(finished)
     return finished
+
+
+def _evaluate(
+    model: Any,
+    tokenizer: Any,
+    heldout: list[Any],
+    config: RunConfig,
+    run_dir: Path,
+    emitter: Emitter,
+) -> None:
+    """Base versus tuned on the held-out examples: perplexity and style score.
+
+    Written to evaluation.json for the run page and the model card. The event carries only
+    the figures and the summary sentences: the generated samples quote the user's held-out
+    prompts, so they stay in the run folder and never reach the event log.
+    """
+    from engine.contract.events import Log, Report
+    from engine.eval.compare import evaluate_run, write_evaluation
+
+    if not heldout:
+        return
+    emitter.emit(Log(message="Checking how close the tuned model sounds to your writing..."))
+    model.eval()
+    result = evaluate_run(
+        model,
+        tokenizer,
+        heldout,
+        max_tokens=config.data.max_example_tokens,
+        seed=config.training.seed,
+    )
+    write_evaluation(run_dir, result)
+    figures = {key: result[key] for key in ("perplexity", "summary", "seconds") if key in result}
+    if "style" in result:
+        figures["style"] = {
+            name: {"score": result["style"][name]["score"]} for name in ("base", "tuned")
+        }
+    emitter.emit(Report(name="evaluation", body=figures))
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
