@@ -24,15 +24,19 @@ SLOW_ADAPTER = {"QUILLORA_FAULT": "slow_adapter", "QUILLORA_FAULT_SECONDS": "3"}
 KILL_POINTS: list[str] = []  # for the report: every point a child was killed at
 
 
-def _after(kind: str, delay: float) -> Callable[[EngineChild], bool]:
-    """A condition true `delay` seconds after the child first wrote a `kind` event."""
+def _after(kind: str, delay: float, at_most_step: int) -> Callable[[EngineChild], bool]:
+    """True `delay` s after the child first wrote a `kind` event, or once it reached step
+    `at_most_step` (whichever comes first), so a fast machine cannot finish the run first."""
     seen: list[float] = []
 
     def condition(child: EngineChild) -> bool:
         import time
 
-        if not seen and of_type(child.events(), kind):
+        events = child.events()
+        if not seen and of_type(events, kind):
             seen.append(time.monotonic())
+        if any(e["step"] >= at_most_step for e in of_type(events, "step_progress")):
+            return True
         return bool(seen) and time.monotonic() - seen[0] >= delay
 
     return condition
@@ -92,7 +96,7 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     resume = _resume_argv(run_dir)
 
     # 1. Between steps, after the first checkpoint (step 2).
-    fresh = ["train", "--config", str(run_config()), "--output", str(run_dir)]
+    fresh = ["train", "--config", str(run_config(max_steps=20)), "--output", str(run_dir)]
     _kill(tmp_path, fresh, "k1-after-step-3", saw("step_progress", step=3))
     latest = assert_checkpoints_sound(run_dir)
     assert latest == 2
@@ -134,7 +138,10 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     for number in range(3):
         delay = round(rng.uniform(0.0, 2.5), 2)
         child = _kill(
-            tmp_path, resume, f"k{6 + number}-random-{delay}s", _after("data_prepared", delay)
+            tmp_path,
+            resume,
+            f"k{6 + number}-random-{delay}s",
+            _after("data_prepared", delay, latest + 3),
         )
         _assert_resumed_from(child, latest)
         latest = assert_checkpoints_sound(run_dir)
@@ -154,7 +161,7 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     assert final.wait() == 0, final.tail()
     _assert_resumed_from(final, latest)
     finished = of_type(final.events(), "finished")
-    assert finished and finished[0]["steps"] == 12
+    assert finished and finished[0]["steps"] == 20
     assert json.loads((run_dir / "run.json").read_text())["state"] == "max_steps"
     assert_adapter_loads(run_dir / "adapter", demo_model)
     assert not list(run_dir.glob(".adapter*")), "staging folders left beside adapter/"
