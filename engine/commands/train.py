@@ -126,9 +126,8 @@ def execute(
         count_tokens=lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]),
         seed=config.training.seed,
     )
-    checkpointed_layers: int | None = None  # None: all layers, when checkpointing is on
     if not resume and args.config is None:
-        config, checkpointed_layers = _apply_dial(config, prepared, model_folder)
+        config = _apply_dial(config, prepared, model_folder)
     if not resume and config.model.name == "demo":
         # The demo's base weights are random: it needs its own learning rate whatever the
         # dial or the settings file derived for real models (recorded in run.json).
@@ -137,11 +136,11 @@ def execute(
         config = config.replace(training=demo_training(config.training))
     if not resume:
         run.write_run(config, model_folder, state="training")
-        run.update_run(plan={"checkpointed_layers": checkpointed_layers})
         run.write_manifest(prepared.manifest)
     else:
-        checkpointed_layers = (run.read_run().get("plan") or {}).get("checkpointed_layers")
         run.update_run(state="training")
+    # The memory plan's count of decoder layers to recompute; 0 (or no checkpointing): all.
+    checkpointed_layers = config.training.checkpointed_layers or None
 
     readiness = prepared.report.readiness
     counts = DataCounts(
@@ -267,11 +266,9 @@ def _load_config(path: Path) -> RunConfig:
     return RunConfig.from_dict(data)
 
 
-def _apply_dial(
-    config: RunConfig, prepared: Any, model_folder: Path
-) -> tuple[RunConfig, int | None]:
+def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path) -> RunConfig:
     """Settings derived from the dial, the data size and the GPU (engine.contract.presets),
-    and how many decoder layers the memory plan recomputes."""
+    including how many decoder layers the memory plan recomputes."""
     import json
 
     from engine.contract.catalog import shape_from_config
@@ -294,5 +291,4 @@ def _apply_dial(
         max_steps=config.training.max_steps,
         seed=config.training.seed,
     )
-    layers = (derived.checkpointed_layers or None) if training.gradient_checkpointing else None
-    return config.replace(training=training, lora=derived.lora), layers
+    return config.replace(training=training, lora=derived.lora)

@@ -199,6 +199,13 @@ class TrainingSettings:
             "Recompute parts of the model instead of storing them: saves memory, costs time."
         ),
     )
+    checkpointed_layers: int = field(
+        default=0,
+        metadata=_help(
+            "With recomputation on: how many decoder layers recompute instead of storing "
+            "(0 means all). Fewer is faster and needs more memory; the memory plan chooses it."
+        ),
+    )
     eval_every: int = field(
         default=0,
         metadata=_help("Check the kept-aside examples every this many steps (0: automatic)."),
@@ -234,6 +241,9 @@ class TrainingSettings:
         )
         _require(
             self.eval_every >= 0 and self.checkpoint_every >= 0, "Intervals cannot be negative."
+        )
+        _require(
+            self.checkpointed_layers >= 0, "The number of recomputed layers cannot be negative."
         )
         _require(self.early_stopping_patience >= 0, "Patience cannot be negative.")
         _require(self.max_grad_norm > 0, "Gradient clipping must be above 0.")

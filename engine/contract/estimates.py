@@ -74,9 +74,9 @@ LOSS_CHUNK_TOKENS = 1024
 CUDA_CONTEXT_GIB = 0.6
 
 LossMode = Literal["full", "chunked"]
-# What the training loop does today: engine/train/losses.summed_loss materialises the logits.
-# Switch to "chunked" once the loop computes its loss with engine.fast.loss.summed_loss_fused.
-ENGINE_LOSS: LossMode = "full"
+# What the training loop does: engine/train/losses.summed_loss computes its loss with
+# engine.fast.loss.summed_loss_fused, so full-vocabulary logits never exist at once.
+ENGINE_LOSS: LossMode = "chunked"
 Implementation = Literal["baseline", "engine"]
 Badge = Literal["fits", "tight", "too big", "needs an NVIDIA GPU"]
 

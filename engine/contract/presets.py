@@ -118,6 +118,7 @@ def derive(
         micro_batch_size=micro,
         gradient_accumulation=accumulation,
         gradient_checkpointing=plan.gradient_checkpointing,
+        checkpointed_layers=plan.recomputed(model_shape) if plan.gradient_checkpointing else 0,
         eval_every=eval_every,
         checkpoint_every=eval_every * 2,
         early_stopping_patience=profile.patience,
