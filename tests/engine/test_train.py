@@ -81,11 +81,19 @@ def test_cli_train_emits_events_in_order_and_writes_the_run_folder(
             "adapter",
             "checkpoints",
             "data-manifest.json",
+            "evaluation.json",
             "events.jsonl",
             "model-card.md",
             "run.json",
         ]
     )
+    # After training, base versus tuned on the held-out examples: the tuned model is less
+    # surprised by the user's writing; the event log carries figures, never the samples.
+    evaluation = json.loads((run.path / "evaluation.json").read_text())
+    perplexity = evaluation["perplexity"]
+    assert perplexity["tuned"]["perplexity"] < perplexity["base"]["perplexity"]
+    assert "samples" in evaluation and "samples" not in run.events.read_text()
+    assert "Held-out perplexity" in (run.path / "model-card.md").read_text()
 
 
 def test_training_changes_only_lora_on_4bit_layers_and_the_adapter_reloads(
