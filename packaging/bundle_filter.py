@@ -33,6 +33,7 @@ DROP_ALWAYS = [
     "torch/lib/backend_with_compiler*",
     "torch/lib/aoti_custom_ops*",
     "torch/test/*",
+    "triton/*",
     # torch/bin: keep torch_shm_manager (torch refuses to import without it); the rest are
     # C++ test programs and protoc.
     "torch/bin/*Test",
@@ -87,7 +88,6 @@ DROP_CPU = [
     "*cufile*",
     "*libnvshmem*",
     "*libnvToolsExt*",
-    "triton/*",
 ]
 
 
