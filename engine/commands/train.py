@@ -11,6 +11,7 @@ data_prepared, step_progress..., evaluation, checkpoint_saved, finished. Control
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 from pathlib import Path
@@ -62,7 +63,6 @@ def _stop_on_interrupt(control: Any) -> None:
     with SIGINT; without this, Stop-and-save there would throw away the unsaved steps and the
     adapter.
     """
-    import contextlib
     import signal
 
     def on_interrupt(signum: int, frame: Any) -> None:
@@ -164,7 +164,9 @@ def execute(
             checkpointed_layers=checkpointed_layers,
         )
     except EngineError as exc:
-        run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
+        # On a full disk even run.json may not fit: the typed error must still reach the user.
+        with contextlib.suppress(OSError):
+            run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
         raise
     finished = outcome.finished
     result = {

@@ -141,3 +141,38 @@ def _tiny_finished_run(tmp_path: Path) -> Path:
         json.dumps({"config": {"model": {"name": "demo"}}, "base_model_path": str(base)})
     )
     return run_dir
+
+
+def test_disk_filled_by_another_program_during_a_run(
+    run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+) -> None:
+    """Another program takes every free byte mid-run: even run.json cannot be updated, and
+    the user still gets DISK_FULL (not an internal error); deleting the filler lets it resume."""
+    import time
+
+    from tests.reliability.engine_runner import EngineChild, saw
+
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        run_dir = disk / "run"
+        argv = ["train", "--config", str(run_config(max_steps=8)), "--output", str(run_dir)]
+        child = EngineChild(argv, tmp_path, {"QUILLORA_FAULT": "slow_checkpoint",
+                            "QUILLORA_FAULT_SECONDS": "1"}, "filled").start()  # fmt: skip
+        deadline = time.monotonic() + 180
+        while not saw("checkpoint_saved", step=2)(child):
+            assert child.process.is_alive() and time.monotonic() < deadline, child.tail()
+            time.sleep(0.01)
+        filler = disk / "someone-elses-download.bin"
+        with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
+            while True:
+                handle.write(b"\0" * 65536)
+        assert child.wait() == 2, child.tail()
+        failed = of_type(child.events(), "failed")
+        assert failed and failed[-1]["kind"] == "disk_full", child.tail()
+        assert assert_checkpoints_sound(run_dir) == 2
+        assert not (run_dir / "adapter").exists()
+
+        filler.unlink()  # the user frees space
+        resumed = run_engine(["train", "--resume", str(run_dir)], tmp_path, "resumed")
+        assert resumed.process.exitcode == 0, resumed.tail()
+        assert of_type(resumed.events(), "finished")[0]["steps"] == 8
+        assert_adapter_loads(run_dir / "adapter", demo_model)
