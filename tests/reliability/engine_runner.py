@@ -126,8 +126,12 @@ class EngineChild:
         condition: Callable[[EngineChild], bool],
         timeout: float = 180.0,
         delay: float = 0.0,
+        signal: int | None = None,
     ) -> bool:
-        """SIGKILL the child once `condition` holds (after `delay` s); False if it ended first."""
+        """SIGKILL the child once `condition` holds (after `delay` s); False if it ended first.
+
+        With `signal`, send that signal instead and do not wait for the child.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition(self):
@@ -135,6 +139,9 @@ class EngineChild:
                     time.sleep(delay)
                 if not self.process.is_alive():
                     return False
+                if signal is not None:
+                    os.kill(self.pid, signal)
+                    return True
                 self.process.kill()
                 self.process.join(30)
                 return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,7 +157,17 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     assert json.loads((run_dir / "run.json").read_text())["state"] == "training"
     latest = assert_checkpoints_sound(run_dir)
 
-    # The last resume runs to the end; the adapter is valid.
+    # Stop and save (SIGINT, as a reattached window sends it) before the first resumed step:
+    # the checkpoint of that same step is kept, never deleted and rewritten.
+    stopper = EngineChild(resume, tmp_path, name="stop-at-once").start()
+    stopper.kill_when(saw("data_prepared"), signal=signal.SIGINT)
+    assert stopper.wait() == 0, stopper.tail()
+    finished = of_type(stopper.events(), "finished")
+    assert finished and finished[0]["reason"] == "stopped" and finished[0]["steps"] == latest
+    assert assert_checkpoints_sound(run_dir) == latest
+    assert (run_dir / "adapter" / "adapter_model.safetensors").is_file()
+
+    # The last resume runs to the end (replacing the stopped run's adapter); it is valid.
     final = EngineChild(resume, tmp_path, name="final").start()
     assert final.wait() == 0, final.tail()
     _assert_resumed_from(final, latest)
