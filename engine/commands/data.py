@@ -56,10 +56,18 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str
 
 def tokenizer_for(model: str, revision: str = "main") -> Any:
     """The tokenizer of `model`: the demo, a local folder, or (tokenizer files only) a Hub id."""
+    from engine.data.preview_tokenizer import cached_hub_folder, load_preview_tokenizer
     from engine.modeling import load_tokenizer, resolve_model
 
+    # The light loader leaves torch unimported (seconds saved on every preview); it answers
+    # None for anything it is unsure of, and AutoTokenizer takes over.
     if model == "demo" or Path(model).expanduser().is_dir():
-        return load_tokenizer(resolve_model(model, revision))
+        folder = resolve_model(model, revision)
+        return load_preview_tokenizer(folder) or load_tokenizer(folder)
+    cached = cached_hub_folder(model, revision)
+    light = load_preview_tokenizer(cached) if cached else None
+    if light is not None:
+        return light
     from transformers import AutoTokenizer
 
     try:
