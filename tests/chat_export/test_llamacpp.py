@@ -1,12 +1,12 @@
 """A real llama.cpp runtime (llama-cpp-python, built from source) runs the exported GGUF.
 
 Slow: it needs llama-cpp-python, whose CPU build takes several minutes; skipped when it does
-not import. For the demo run exported as f16 and q8_0, and tiny Qwen2 and Mistral runs as
-f16, and a Llama with a SentencePiece-style tokenizer as f16, it checks that llama.cpp tokenizes a chat prompt exactly as transformers does, that its
-next-token logits match the merged transformers model's (max |difference| under 0.01 for
-f16 and 0.2 for q8_0, on logits with a standard deviation of 0.2-0.8; correlation above
-0.99; the top token agrees, for q8_0 up to near-ties), and that greedy generation gives the same
-tokens (f16) or runs (q8_0).
+not import. Runs: the demo run as f16 and q8_0; tiny Qwen2 and Mistral runs and a Llama with
+a SentencePiece-style tokenizer as f16. Checks: llama.cpp tokenizes the chat prompt exactly
+as transformers does; its next-token logits match the merged transformers model's (max
+|difference| under 0.01 for f16, 0.2 for q8_0, on logits with a standard deviation of
+0.2-0.8; correlation above 0.99); the top token agrees (q8_0: up to near-ties); greedy
+generation gives the same tokens (f16) or runs (q8_0).
 """
 
 from __future__ import annotations
