@@ -42,6 +42,6 @@ def getaddrinfo(host, *args, **kwargs):
     raise socket.gaierror(-3, "Name lookup blocked by the Quillora test")
 
 
-socket.socket.connect = connect
-socket.socket.connect_ex = connect_ex
+socket.socket.connect = connect  # type: ignore[method-assign]
+socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
 socket.getaddrinfo = getaddrinfo
