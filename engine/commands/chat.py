@@ -3,7 +3,8 @@
 Requests arrive on stdin as JSON lines (engine.contract.chat_protocol); answers leave on
 stdout as ChatReady, then ChatToken pieces and one ChatDone per request. A reader thread
 takes stdin so that a `stop` line is seen while a reply is being generated: it sets a flag
-the token loop checks between two tokens. End of stdin means quit.
+the token loop checks between two tokens. `quit` ends the reply in progress and answers any
+queued request as stopped; the end of stdin lets queued requests finish, then leaves.
 """
 
 from __future__ import annotations
@@ -66,9 +67,12 @@ class _Inbox:
                     else:
                         self._stop_all.set()
             elif isinstance(request, QuitRequest):
+                # Quit: end the reply in progress, answer queued ones as stopped, leave.
+                with self._lock:
+                    self._quit.set()
+                    self._stop_all.set()
                 break
-        self._quit.set()
-        self._stop_all.set()
+        # End of input without quit (a script piping requests): answer what is queued first.
         self.requests.put(None)
 
     def should_stop(self, request_id: str) -> bool:

@@ -5,7 +5,8 @@ Standard library only, so the GUI can import it. Three kinds of request:
 - `generate`: answer a conversation (`messages`, an optional `system` instruction, sampling
   settings, a `seed`, and which `variant` answers: the tuned model or the base model);
 - `stop`: end the reply in progress (its `id`, or whichever is running when `id` is empty);
-- `quit`: stop any reply and leave.
+- `quit`: stop the reply in progress, answer queued requests as stopped, and leave (the end
+  of stdin instead lets queued requests finish first).
 
 The engine answers with ChatReady / ChatToken / ChatDone events (engine.contract.events).
 """
