@@ -65,12 +65,13 @@ def load_base_4bit(base_dir: Path, device: str) -> Any:
 
 
 def load_base_16bit(base_dir: Path, device: str, dtype: Any = None) -> Any:
+    import torch
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(
         base_dir, dtype=dtype or compute_dtype(device), attn_implementation="sdpa"
     )
-    return model.to(device).eval()
+    return model.to(torch.device(device)).eval()  # type: ignore[arg-type]
 
 
 def load_adapter_model(info: RunInfo, device: str) -> Any:

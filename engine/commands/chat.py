@@ -129,13 +129,14 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
             )
             continue
         inbox.begin(rid)
-        reply = session.reply(
-            request,
-            on_text=lambda piece, rid=rid, variant=variant: emitter.emit(
-                ChatToken(request_id=rid, text=piece, variant=variant)
-            ),
-            should_stop=lambda rid=rid: inbox.should_stop(rid),
-        )
+
+        def on_text(piece: str, rid: str = rid, variant: str = variant) -> None:
+            emitter.emit(ChatToken(request_id=rid, text=piece, variant=variant))
+
+        def should_stop(rid: str = rid) -> bool:
+            return inbox.should_stop(rid)
+
+        reply = session.reply(request, on_text=on_text, should_stop=should_stop)
         emitter.emit(
             ChatDone(
                 request_id=rid,

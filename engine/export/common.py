@@ -104,46 +104,10 @@ def folder_size(folder: Path) -> int:
 
 
 def write_card(run_dir: Path, dest_folder: Path, export_note: str) -> Path:
-    """The model card beside an export: the trust helper's writer when available.
+    """The run's model card (engine.model_card) beside an export, with a note on the export."""
+    from engine.model_card import write_model_card
 
-    Fallback order: engine.model_card.write_model_card; the run's own model-card.md (the
-    trainer writes one); `minimal_model_card`, this module's short card.
-    """
-    dest = dest_folder / "model-card.md"
-    try:
-        from engine.model_card import write_model_card
-    except ImportError:
-        write_model_card = None
-    if write_model_card is not None:
-        path = Path(write_model_card(run_dir, dest))
-    elif (run_dir / "model-card.md").exists():
-        shutil.copyfile(run_dir / "model-card.md", dest)
-        path = dest
-    else:
-        dest.write_text(minimal_model_card(run_dir), encoding="utf-8")
-        path = dest
+    path = Path(write_model_card(run_dir, dest_folder / "model-card.md"))
     with path.open("a", encoding="utf-8") as card:
         card.write(f"\n## This export\n\n{export_note}\n")
     return path
-
-
-def minimal_model_card(run_dir: Path) -> str:
-    """A short card for runs without one: what it is, where it came from, its limits."""
-    from engine.chat.run_info import read_run
-
-    info = read_run(run_dir)
-    lora = info.config.get("config", {}).get("lora", {})
-    return "\n".join(
-        [
-            "# Quillora style model (minimal card)",
-            "",
-            f"- Base model: {info.base_model_name} (see its own licence, which also covers "
-            "this derivative)",
-            f"- Adapter: LoRA rank {lora.get('rank', '?')}, alpha {lora.get('alpha', '?')}, "
-            "trained with 4-bit QLoRA by Quillora",
-            "- Intended use: drafting text in the style of the training examples.",
-            "- Limits: it imitates style; it does not check facts and may repeat phrases from "
-            "its training data. Review what it writes before publishing it.",
-            "",
-        ]
-    )
