@@ -90,6 +90,8 @@ class Readiness:
     `total_tokens` is counted with the model's tokenizer when one was given
     (`tokens_estimated` False), otherwise estimated as characters / 4. `level` lets the GUI
     colour the verdict: none (cannot train), too_few (under 10), few (under 50), good.
+    `pieces` counts distinct pieces of writing; `examples` can be larger because each piece
+    without a request is learned twice, as writing and as the answer to a derived request.
     """
 
     examples: int
@@ -104,6 +106,7 @@ class Readiness:
     split_long: int = 0  # long rows that were split into several examples (not dropped)
     total_tokens: int = 0
     tokens_estimated: bool = True
+    pieces: int = 0
     level: ReadinessLevel = "none"
     verdict: str = ""
     warnings: tuple[str, ...] = ()

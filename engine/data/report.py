@@ -41,21 +41,34 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def verdict(pieces: int) -> tuple[str, str]:
-    """(level, sentence) for the number of distinct pieces of writing."""
+def counting(pieces: int, examples: int) -> str:
+    """How pieces of writing become training examples, in words a non-expert follows."""
+    if examples == pieces or not pieces:
+        return ""
+    twice = "each piece is" if examples == 2 * pieces else "pieces without a request are"
+    return (
+        f" They make {_plural(examples, 'training example', 'training examples')}: {twice} "
+        "learned twice, as writing and as the answer to a request."
+    )
+
+
+def verdict(pieces: int, examples: int | None = None) -> tuple[str, str]:
+    """(level, sentence) for the number of distinct pieces of writing (and the examples)."""
+    count = _plural(pieces, "piece", "pieces") + " of writing"
+    then = counting(pieces, pieces if examples is None else examples)
     if pieces == 0:
         return "none", "There is nothing to learn from yet."
     if pieces < 10:
         return "too_few", (
-            f"Only {_plural(pieces, 'piece', 'pieces')} of writing: the model will barely "
-            f"change. Aim for at least {AIM} examples."
+            f"Only {count}: the model will barely change. Aim for at least {AIM} pieces of "
+            f"writing.{then}"
         )
     if pieces < AIM:
         return "few", (
-            f"{pieces} pieces of writing: enough for a first try. Aim for at least {AIM} "
-            "examples for a voice that sticks."
+            f"{count}: enough for a first try. Aim for at least {AIM} pieces of writing for a "
+            f"voice that sticks.{then}"
         )
-    return "good", f"{pieces:,} pieces of writing: a good amount to learn your voice from."
+    return "good", f"{count}: a good amount to learn your voice from.{then}"
 
 
 def _readiness(
@@ -72,7 +85,7 @@ def _readiness(
     for _, file_stats in stats:
         dropped.update(file_stats.dropped)
     pieces = len({e.response for e in examples})
-    level, sentence = verdict(pieces)
+    level, sentence = verdict(pieces, len(examples))
     warnings: list[str] = []
     if not heldout:
         warnings.append(
@@ -123,6 +136,7 @@ def _readiness(
         split_long=split_long,
         total_tokens=total_tokens,
         tokens_estimated=not counted,
+        pieces=pieces,
         level=level,  # type: ignore[arg-type]
         verdict=sentence,
         warnings=tuple(warnings),

@@ -115,10 +115,14 @@ def _guess_legacy(path: Path, head: bytes) -> str:
             "that made it and save it again as CSV (UTF-8) or plain text (UTF-8).",
             detail=f"{path}: no encoding fits the first {len(head)} bytes",
         )
-    # Short western-European samples are often read equally well as several code pages;
-    # Windows-1252 is by far the most likely origin (Excel "CSV" on Windows), so it wins a tie.
+    # Short western-European samples are often read almost equally well as several code pages
+    # (an en dash or a curly quote costs Windows-1252 a little "chaos", so a Baltic page can
+    # win and turn "crème" into "crčme"). Windows-1252, by far the most likely origin (Excel
+    # "CSV" on Windows), wins whenever its reading is as coherent a language as the best
+    # guess's and only a little more chaotic; a real Baltic or Czech text reads as gibberish
+    # in Windows-1252 and keeps its own code page.
     for match in matches:
-        tie = match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01
+        tie = match.chaos <= best.chaos + 0.05 and match.coherence >= best.coherence - 0.01
         if tie and "cp1252" in match.could_be_from_charset and _decodes(head, "cp1252"):
             return "cp1252"
     if not _mostly_printable(str(best)):

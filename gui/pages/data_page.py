@@ -242,7 +242,13 @@ class DataPage(QWidget):
             dropped = readiness.duplicates + readiness.empty + readiness.too_short
             dropped += readiness.too_long
         names = ", ".join(Path(p).name for p in self._sources[:2])
-        count = f" ({readiness.examples:,} examples)" if readiness else ""
+        count = ""
+        if readiness is not None:
+            pieces = readiness.pieces or readiness.examples
+            count = f" ({pieces:,} pieces of writing"
+            if readiness.examples != pieces:
+                count += f" → {readiness.examples:,} examples"
+            count += ")"
         return DataSelection(
             sources=tuple(self._sources),
             text_column=self._columns[0] or (mapping.text if mapping else ""),

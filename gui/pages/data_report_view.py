@@ -27,7 +27,7 @@ from engine.contract.data_report import DataPreview, PiiFinding, PreviewExample,
 from engine.contract.pii_kinds import DESCRIPTIONS, LABELS, PLACEHOLDERS
 from gui.pages.data_widgets import Card, Tone, heading, note, pill, set_pill
 
-AIM_FOR = 50  # examples; matches the "good" readiness level of the engine
+AIM_FOR = 50  # pieces of writing; matches the "good" readiness level of the engine
 LEVEL_TONES: dict[str, tuple[str, Tone]] = {
     "none": ("Not ready", "bad"),
     "too_few": ("Too few examples", "bad"),
@@ -64,13 +64,19 @@ class ReadinessView(Card):
         label, tone = LEVEL_TONES.get(readiness.level, ("", "neutral"))
         set_pill(self.badge, label, tone)
         aim = ""
-        if readiness.examples < AIM_FOR and "aim for" not in readiness.verdict.lower():
-            aim = f" Aim for at least {AIM_FOR} examples for the model to pick up your voice."
+        pieces = readiness.pieces or readiness.examples
+        if pieces < AIM_FOR and "aim for" not in readiness.verdict.lower():
+            aim = (
+                f" Aim for at least {AIM_FOR} pieces of writing for the model to pick up your "
+                "voice."
+            )
         self.verdict.setText((readiness.verdict or "") + aim)
         tokens = f"{readiness.total_tokens:,}"
         if readiness.tokens_estimated:
             tokens = f"about {tokens} (estimated; exact once a model is chosen)"
         rows = [
+            ("Pieces of writing", f"{pieces:,}"),
+            ("Training examples (total)", f"{readiness.examples:,}"),
             ("Examples to learn from", f"{readiness.train_examples:,}"),
             ("Kept aside to check the model", f"{readiness.heldout_examples:,}"),
             ("Words and word pieces (tokens)", tokens),

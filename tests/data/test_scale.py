@@ -43,12 +43,23 @@ SCRIPT = """
 import json, resource, sys, time
 from engine.contract.config import DataSettings
 from engine.data.prepare import prepare_examples
+def peak_mb():
+    # Linux: VmHWM is this program's own peak; ru_maxrss also counts the parent's memory at
+    # the fork (a pytest process that loaded torch made this figure 600+ MB).
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / (1024 if sys.platform == "darwin" else 1)
 start, cpu = time.perf_counter(), time.process_time()
 prepared = prepare_examples(DataSettings(sources=(sys.argv[1],)))
 info = prepared.report.files[0]
 print(json.dumps({
     "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mb": peak_mb(),
     "rows_read": info.rows_read, "truncated": prepared.report.truncated,
     "examples": len(prepared.train) + len(prepared.heldout), "notes": info.notes,
 }))

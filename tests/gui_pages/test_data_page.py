@@ -46,7 +46,8 @@ def test_shows_a_given_preview_report(page: DataPage) -> None:
     assert page.readiness.values["Examples to learn from"].text() == "106"
     assert page.readiness.values["Repeats left out"].text() == "3"
     assert page.readiness.badge.text() == "Ready"
-    assert "118 examples" in page.readiness.verdict.text()
+    assert "118 pieces of writing" in page.readiness.verdict.text()
+    assert page.readiness.values["Pieces of writing"].text() == "118"
     preview = page.preview.text.toPlainText()
     assert "Spring is here" in preview and "<|assistant|>" in preview
     assert "kept aside for checking" in preview
@@ -64,7 +65,7 @@ def test_few_examples_say_what_to_aim_for(page: DataPage) -> None:
         examples=8, train_examples=8, heldout_examples=0, level="too_few", verdict="Only 8."
     )
     page.show_report(type(report)(files=report.files, readiness=small))
-    assert "Aim for at least 50 examples" in page.readiness.verdict.text()
+    assert "Aim for at least 50 pieces of writing" in page.readiness.verdict.text()
     assert page.readiness.badge.text() == "Too few examples"
 
 
@@ -300,3 +301,22 @@ def test_bundled_samples_need_no_rights_answer_and_reach_train_by_themselves(
     page.set_sources([str(SAMPLES.parent / "model_catalog.json")])  # not a sample: ask again
     assert page.rights.note.isHidden()
     page._stop_process()
+
+
+def test_pieces_learned_twice_are_counted_the_same_way_everywhere(
+    page: DataPage, qtbot: QtBot, fake_engine: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    # A text-only CSV of 61 rows: 61 pieces of writing become 122 training examples.
+    report = demo_report()
+    twice = type(report.readiness)(
+        examples=122, train_examples=110, heldout_examples=12, pieces=61, prose_examples=61,
+        answer_examples=61, level="good", verdict="61 pieces of writing: a good amount.",
+    )  # fmt: skip
+    body = type(report)(files=report.files, readiness=twice).to_dict()
+    fake_engine([{"emit": {"type": "report", "name": "data_preview", "body": body}}])
+    page.set_sources(["/data/posts.csv"])
+    qtbot.waitUntil(lambda: page._report is not None and page._process is None, timeout=10_000)
+    assert page.readiness.values["Pieces of writing"].text() == "61"
+    assert page.readiness.values["Training examples (total)"].text() == "122"
+    assert "Aim for" not in page.readiness.verdict.text()
+    assert page.selection().label == "posts.csv (61 pieces of writing → 122 examples)"
