@@ -117,6 +117,8 @@ def save_checkpoint(
         raise
     for old in complete_checkpoints(checkpoints)[:-KEEP]:
         shutil.rmtree(old, ignore_errors=True)
+    for stale in checkpoints.glob(".tmp-step-*"):  # half-written by a killed earlier process
+        shutil.rmtree(stale, ignore_errors=True)
     return final
 
 

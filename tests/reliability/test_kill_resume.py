@@ -176,4 +176,5 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     assert json.loads((run_dir / "run.json").read_text())["state"] == "max_steps"
     assert_adapter_loads(run_dir / "adapter", demo_model)
     assert not list(run_dir.glob(".adapter*")), "staging folders left beside adapter/"
+    assert not list(run_dir.glob("checkpoints/.tmp-step-*")), "stale staging folders kept"
     print(f"kill points tried: {len(KILL_POINTS)}: {KILL_POINTS}")
