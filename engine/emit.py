@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from engine.contract.events import Event, Failed, Log, StepProgress
+from engine.safety.secrets import scrub
 
 
 class Emitter:
@@ -30,10 +31,10 @@ class Emitter:
         self._log_file = path.open("a", encoding="utf-8")
 
     def emit(self, event: Event) -> None:
-        line = event.to_line()
+        line = scrub(event.to_line())  # never a Hugging Face token in a log (engine.safety)
         with self._lock:
             self.history.append(event)
-            self._stream.write((self._readable(event) if self._pretty else line) + "\n")
+            self._stream.write((scrub(self._readable(event)) if self._pretty else line) + "\n")
             self._stream.flush()
             if self._log_file is not None:
                 try:

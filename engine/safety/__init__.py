@@ -1,3 +1,5 @@
-"""Guards that keep a user's work and machine safe: one run at a time, paths that stay inside
-their folder, archives opened only within size limits, secrets kept out of logs, and the
-clearly named fault hooks the reliability tests use (inert unless switched on)."""
+"""Guards that keep a user's work and machine safe: one training run at a time (run_lock),
+folders written all-or-nothing (atomic), paths that stay inside their folder (paths), zip
+documents opened only within size limits (archives), Hugging Face tokens masked in every
+event line (secrets), and the clearly named test pause points (faults, inert by default).
+See docs/RELIABILITY.md."""

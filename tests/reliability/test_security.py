@@ -226,3 +226,17 @@ def test_token_is_saved_to_the_keyring_not_to_settings_files(
         settings.save_token("")
         keyring.set_keyring(previous)
         os.environ.pop("HF_TOKEN", None)
+
+
+def test_a_token_pasted_into_the_model_field_is_not_logged(tmp_path: Path) -> None:
+    """A user pastes their token where the model id goes: the error that follows must not copy
+    it into the event stream, the run folder's events.jsonl or the stderr log."""
+    run_dir = tmp_path / "run"
+    code, events, stderr = _engine(
+        ["train", "--model", TOKEN, "--data", str(tmp_path), "--output", str(run_dir)],
+        tmp_path, "pasted", HF_HUB_OFFLINE="1", HF_TOKEN=TOKEN,
+    )  # fmt: skip
+    assert code == 2, stderr[-2000:]
+    assert events[-1]["type"] == "failed"
+    assert TOKEN not in json.dumps(events) and TOKEN not in stderr
+    assert _files_containing(tmp_path, TOKEN) == []
