@@ -2,7 +2,7 @@
 
 The recovery code that reacts to them is the real loop's; only the trigger is artificial,
 since a CPU test machine cannot run out of GPU memory on demand. Set in-process, or through
-the QUILLORA_TEST_FAULTS environment variable ("oom_at_step=3,nan_at_step=5,enospc_at_step=4")
+the QUILLORA_TEST_FAULTS environment variable ("oom_at_step=3,nan_at_step=5,explode_at_step=5,enospc_at_step=4")
 so end-to-end tests can drive the command line.
 """
 
@@ -19,6 +19,7 @@ ENV = "QUILLORA_TEST_FAULTS"
 class Faults:
     oom_at_step: int | None = None
     nan_at_step: int | None = None
+    explode_at_step: int | None = None  # the loss (and gradients) x1000 once: a blow-up
     enospc_at_step: int | None = None
     _fired: set[str] = field(default_factory=set)
 
@@ -27,7 +28,7 @@ class Faults:
         faults = cls()
         for item in os.environ.get(ENV, "").split(","):
             name, _, value = item.partition("=")
-            if name.strip() in ("oom_at_step", "nan_at_step", "enospc_at_step"):
+            if name.strip() in ("oom_at_step", "nan_at_step", "explode_at_step", "enospc_at_step"):
                 setattr(faults, name.strip(), int(value))
         return faults
 
@@ -45,8 +46,10 @@ class Faults:
             raise torch.OutOfMemoryError("injected out-of-memory (test)")
 
     def poison(self, step: int) -> float:
-        """A factor for the loss: NaN once at `nan_at_step`, else 1."""
-        return float("nan") if self._once("nan", self.nan_at_step, step) else 1.0
+        """A factor for the loss: NaN once at `nan_at_step`, 1000 once at `explode_at_step`."""
+        if self._once("nan", self.nan_at_step, step):
+            return float("nan")
+        return 1000.0 if self._once("explode", self.explode_at_step, step) else 1.0
 
     def maybe_enospc(self, step: int) -> None:
         if self._once("enospc", self.enospc_at_step, step):

@@ -39,6 +39,7 @@ from engine.modeling import (
 from engine.prompt_format import EncodedExample, encode_example
 from engine.run_folder import RunFolder
 from engine.safety.atomic import replaced_folder
+from engine.safety.divergence import exploded, loss_limit
 from engine.train.checkpoint import TrainerState, fingerprint, resume_state
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
@@ -197,13 +198,15 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             _reduce_micro_batch(state, rows_per_step, emitter)
             continue  # retry the same step with smaller micro-batches
-        if not math.isfinite(loss):
-            optimizer.zero_grad(set_to_none=True)
+        if not math.isfinite(loss) or exploded(loss, len(tokenizer)):
+            optimizer.zero_grad(set_to_none=True)  # this step never reaches the weights
+            what = "stopped being a number" if not math.isfinite(loss) else "shot up"
             raise EngineError(
                 ErrorKind.TRAINING_DIVERGED,
-                "Training became unstable (the loss stopped being a number). Try a lower "
-                "learning rate; the last checkpoint is kept.",
-                f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}",
+                f"Training became unstable (the loss {what}). Try a lower learning rate; the "
+                "last checkpoint is kept.",
+                f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}, "
+                f"limit {loss_limit(len(tokenizer)):.3g}",
             )
         grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, settings.max_grad_norm))
         optimizer.step()
