@@ -201,6 +201,10 @@ def main() -> None:
         report["speedup_vs_baseline_4bit_lora"] = (
             engine[best]["tokens_per_s"] / variants["baseline_4bit_lora"]["tokens_per_s"]
         )
+    if "baseline_merged_generate" in variants:
+        report["speedup_vs_baseline_merged_generate"] = (
+            engine[best]["tokens_per_s"] / variants["baseline_merged_generate"]["tokens_per_s"]
+        )
     print(json.dumps(report, indent=2))
 
 

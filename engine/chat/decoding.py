@@ -41,12 +41,23 @@ class Stepper(Protocol):
     def step(self, token_id: Any) -> Any: ...
 
 
+def inner_model(model: Any) -> Any:
+    """The transformers model inside a PeftModel (or the model itself).
+
+    The LoRA layers live inside it and carry their own merged / disabled state, so calling
+    it directly computes the same thing while skipping PeftModel.forward's per-call work,
+    which costs a third of a small model's decoding speed (generate() skips it too).
+    """
+    from peft import PeftModel
+
+    return model.get_base_model() if isinstance(model, PeftModel) else model
+
+
 def cache_keyword(model: Any) -> str:
     """`cache` on newer transformers 5.x, `past_key_values` on the earlier ones."""
     import inspect
 
-    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
-    params = inspect.signature(type(inner).forward).parameters
+    params = inspect.signature(type(inner_model(model)).forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
 
@@ -54,7 +65,7 @@ class EagerStepper:
     """A plain forward pass per token with transformers' dynamic KV cache."""
 
     def __init__(self, model: Any) -> None:
-        self.model = model
+        self.model = inner_model(model)
         self.device = next(model.parameters()).device
         self._cache: Any = None
         self._keyword = cache_keyword(model)
@@ -65,7 +76,9 @@ class EagerStepper:
 
         self._cache = DynamicCache(config=self.model.config)
         ids = torch.tensor([prompt_ids], device=self.device)
-        out = self.model(input_ids=ids, use_cache=True, **{self._keyword: self._cache})
+        out = self.model(
+            input_ids=ids, use_cache=True, logits_to_keep=1, **{self._keyword: self._cache}
+        )
         return out.logits[:, -1, :]
 
     def step(self, token_id: Any) -> Any:

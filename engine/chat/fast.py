@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.chat.decoding import cache_keyword
+from engine.chat.decoding import cache_keyword, inner_model
 
 
 class StaticStepper:
@@ -23,7 +23,7 @@ class StaticStepper:
         import torch
         from transformers import StaticCache
 
-        self.model = model
+        self.model = inner_model(model)
         self.device = next(model.parameters()).device
         self.max_cache_len = max_cache_len
         self.cache = StaticCache(config=model.config, max_cache_len=max_cache_len)
@@ -55,7 +55,11 @@ class StaticStepper:
         ids = torch.tensor([prompt_ids], device=self.device)
         positions = torch.arange(len(prompt_ids), device=self.device)
         out = self.model(
-            input_ids=ids, cache_position=positions, use_cache=True, **{self._keyword: self.cache}
+            input_ids=ids,
+            cache_position=positions,
+            use_cache=True,
+            logits_to_keep=1,
+            **{self._keyword: self.cache},
         )
         self._position = len(prompt_ids)
         return out.logits[:, -1, :]
