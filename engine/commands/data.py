@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.config import PII_KINDS, ConfigError, DataSettings, RunConfig
+from engine.contract.data_report import ColumnMapping, DataPreview, FileInfo, Readiness
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Report
+from engine.data.columns import NoWritingColumn
 from engine.emit import Emitter
 
 
@@ -98,9 +100,36 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
             ids = encode_example(tokenizer, example, settings.max_example_tokens).input_ids
             return tokenizer.decode(ids, skip_special_tokens=False)
 
-    prepared = prepare_examples(
-        settings, emitter, count_tokens=count_tokens, seed=seed, render=render
-    )
+    try:
+        prepared = prepare_examples(
+            settings, emitter, count_tokens=count_tokens, seed=seed, render=render
+        )
+    except NoWritingColumn as exc:
+        if len(settings.sources) != 1:
+            raise
+        # Not a dead end: the preview offers the columns so that the user can pick one.
+        emitter.emit(Report(name="data_preview", body=column_choice_report(exc, model).to_dict()))
+        return 0
     report = dataclasses.replace(prepared.report, model=model)
     emitter.emit(Report(name="data_preview", body=report.to_dict()))
     return 0
+
+
+def column_choice_report(exc: NoWritingColumn, model: str) -> DataPreview:
+    """A preview with nothing to learn yet that lists the table's columns to choose from."""
+    kind = "jsonl" if exc.path.suffix.lower() in (".jsonl", ".json") else "csv"
+    mapping = ColumnMapping(
+        text="", reason="no column looks like writing; choose one", columns=exc.columns
+    )
+    readiness = Readiness(
+        examples=0,
+        train_examples=0,
+        heldout_examples=0,
+        level="none",
+        verdict=(
+            f"Choose the column of '{exc.path.name}' that holds your writing: none of them "
+            "looks like sentences (they seem to hold numbers, codes or single words)."
+        ),
+    )
+    info = FileInfo(path=exc.path.name, kind=kind, columns=exc.columns, mapping=mapping)
+    return DataPreview(files=(info,), readiness=readiness, mapping=mapping, model=model)

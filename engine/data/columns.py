@@ -28,6 +28,22 @@ PROMPT_NAMES = (
 SYSTEM_NAMES = ("system", "systemprompt", "persona", "context", "guidelines", "style")
 
 
+class NoWritingColumn(EngineError):
+    """No column of a table looks like writing; `columns` lets the Data step offer a choice."""
+
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        listed = ", ".join(f"'{c}'" for c in columns) or "none"
+        super().__init__(
+            ErrorKind.BAD_DATA_FILE,
+            f"Quillora could not tell which column of '{path.name}' holds your writing. "
+            f"Its columns are: {listed}. Choose the writing column on the Data step (or with "
+            "--text-column), or name it 'text' in the file's first row.",
+            detail=f"{path}: no text-like column among {list(columns)}",
+        )
+        self.path = path
+        self.columns = tuple(columns)
+
+
 def _key(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
@@ -90,13 +106,7 @@ def choose_mapping(
             text = best
             reason = f"'{text}' holds the longest text"
     if not text:
-        raise EngineError(
-            ErrorKind.BAD_DATA_FILE,
-            f"Quillora could not tell which column of '{path.name}' holds your writing. "
-            f"Its columns are: {listed}. Choose the writing column on the data step, or name "
-            "it 'text' in the file's first row.",
-            detail=f"{path}: no text-like column among {list(columns)}",
-        )
+        raise NoWritingColumn(path, columns)
     taken.add(text)
     if user_choice:
         prompt, system = settings.prompt_column, settings.system_column

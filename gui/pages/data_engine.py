@@ -54,6 +54,8 @@ def files_text(report: DataPreview) -> str:
         if info.skipped:
             why = "; ".join(info.notes) or "not a supported file"
             lines.append(f"{name}: not used ({why})")
+        elif not info.rows_read:
+            lines.append(f"{name}: nothing read yet")
         else:
             lines.append(f"{name}: {info.rows_kept:,} of {info.rows_read:,} kept")
     lines += list(report.notes)

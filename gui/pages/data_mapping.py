@@ -22,6 +22,7 @@ from engine.contract.data_report import ColumnMapping
 from gui.pages.data_widgets import Card, heading, note
 
 NONE_CHOICE = "(none)"
+CHOOSE_CHOICE = "Choose a column…"  # the writing picker when no column looked like writing
 
 RIGHTS_CHOICES: tuple[tuple[str, str], ...] = (
     ("i_wrote_it", "I wrote this myself"),
@@ -72,6 +73,8 @@ class MappingPanel(Card):
             combo.clear()
             if optional:
                 combo.addItem(NONE_CHOICE, "")
+            elif not value:
+                combo.addItem(CHOOSE_CHOICE, "")
             for column in columns:
                 combo.addItem(column, column)
             index = combo.findData(value)
@@ -79,6 +82,8 @@ class MappingPanel(Card):
         self._filling = False
         how = "Quillora guessed" if mapping.guessed else "You chose"
         self.reason.setText(f"{how}: {mapping.reason}" if mapping.reason else how + ".")
+        if not mapping.text:
+            self.reason.setText("No column looks like writing: choose the one that holds it.")
         if mapping.mode == "answer":
             self.mode.setText("The model will learn to answer each request the way you did.")
         else:
@@ -95,7 +100,7 @@ class MappingPanel(Card):
         )
 
     def _on_combo_changed(self, _index: int) -> None:
-        if not self._filling:
+        if not self._filling and self.selection()[0]:
             self.sig_mapping_changed.emit(*self.selection())
 
 

@@ -142,8 +142,10 @@ class DataPage(QWidget):
         self.message.hide()
 
     def _show_sections(self, visible: bool) -> None:
-        for widget in (self.readiness, self.preview, self.pii, self.rights):
-            widget.setVisible(visible)
+        self.readiness.setVisible(visible)
+        readable = self._report is not None and self._report.readiness.examples > 0
+        for widget in (self.preview, self.pii, self.rights):
+            widget.setVisible(visible and readable)
         self.mapping.setVisible(visible and self._report is not None and self._has_table())
         self.sources_label.setVisible(bool(self._sources))
         self.drop.set_compact(bool(self._sources))
@@ -304,6 +306,10 @@ class DataPage(QWidget):
             self._show_message(failure_text(event))
             self._report = None
             self._show_sections(False)
+            if self._columns[0] and self.mapping.text_combo.count():
+                # The user's own column choice failed (all rows too short, say): keep the
+                # pickers so that another column is one click away, not a "Start over".
+                self.mapping.show()
             self._update_continue()
 
     def _on_engine_exited(self, code: int) -> None:

@@ -65,7 +65,7 @@ class ReadinessView(Card):
         set_pill(self.badge, label, tone)
         aim = ""
         pieces = readiness.pieces or readiness.examples
-        if pieces < AIM_FOR and "aim for" not in readiness.verdict.lower():
+        if 0 < pieces < AIM_FOR and "aim for" not in readiness.verdict.lower():
             aim = (
                 f" Aim for at least {AIM_FOR} pieces of writing for the model to pick up your "
                 "voice."
@@ -92,6 +92,8 @@ class ReadinessView(Card):
             if item.widget():
                 item.widget().deleteLater()
         self.values = {}
+        if not readiness.examples:
+            rows = []  # nothing read yet (a column to choose): a grid of zeros says nothing
         for index, (name, value) in enumerate(rows):
             column = (index % 2) * 2
             row = index // 2

@@ -59,3 +59,15 @@ def test_with_the_demo_model_the_exact_training_text_is_shown(tmp_path: Path) ->
     assert answer.prompt in answer.rendered and answer.response in answer.rendered
     prose = next(p for p in preview.preview if p.prompt is None)
     assert prose.rendered.startswith(prose.response)
+
+
+def test_a_table_without_a_writing_column_offers_its_columns(tmp_path: Path) -> None:
+    # It used to fail with "choose the writing column on the data step", with nothing to choose.
+    table = tmp_path / "stock.csv"
+    rows = [f"SKU{i},{i * 1.5},{i},red" for i in range(30)]
+    table.write_text("sku,price,qty,colour\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    preview = DataPreview.from_dict(run_engine("--data", str(table))[-1].body)
+    assert preview.mapping is not None and preview.mapping.text == ""
+    assert preview.mapping.columns == ("sku", "price", "qty", "colour")
+    assert preview.readiness.level == "none" and preview.readiness.examples == 0
+    assert "Choose the column of 'stock.csv'" in preview.readiness.verdict

@@ -320,3 +320,28 @@ def test_pieces_learned_twice_are_counted_the_same_way_everywhere(
     assert page.readiness.values["Training examples (total)"].text() == "122"
     assert "Aim for" not in page.readiness.verdict.text()
     assert page.selection().label == "posts.csv (61 pieces of writing → 122 examples)"
+
+
+def test_no_writing_column_offers_a_choice_and_a_failed_choice_keeps_the_pickers(
+    page: DataPage, qtbot: QtBot, fake_engine: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    from engine.contract.data_report import ColumnMapping, DataPreview, Readiness
+
+    columns = ("sku", "price", "colour")
+    mapping = ColumnMapping(text="", reason="no column looks like writing", columns=columns)
+    choose = DataPreview(
+        files=(), mapping=mapping, readiness=Readiness(0, 0, 0, verdict="Choose the column.")
+    )
+    body = choose.to_dict()
+    fake_engine([{"emit": {"type": "report", "name": "data_preview", "body": body}}])
+    page.set_sources(["/data/stock.csv"])
+    qtbot.waitUntil(lambda: page._report is not None and page._process is None, timeout=10_000)
+    assert not page.mapping.isHidden()
+    assert page.mapping.text_combo.currentText() == "Choose a column…"
+    assert page.preview.isHidden() and not page.continue_button.isEnabled()
+
+    failed = {"type": "failed", "kind": "no_usable_rows", "message": "30 were too short."}
+    fake_engine([{"emit": failed}])
+    page.mapping.text_combo.setCurrentIndex(page.mapping.text_combo.findText("colour"))
+    qtbot.waitUntil(lambda: page._process is None and not page.message.isHidden(), timeout=10_000)
+    assert not page.mapping.isHidden() and "too short" in page.message.text()
