@@ -65,8 +65,13 @@ def build_run(shape: str, folder: Path, device: str) -> Path:
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     config = LlamaConfig(**SHAPES[shape], dtype=dtype)
     torch.manual_seed(0)
-    with torch.device(device):
-        model = LlamaForCausalLM(config).to(dtype)
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)  # build an 8B shape in bf16 directly (not 32 GB of fp32)
+    try:
+        with torch.device(device):
+            model = LlamaForCausalLM(config)
+    finally:
+        torch.set_default_dtype(default_dtype)
     base_dir = folder / "base"
     model.save_pretrained(base_dir, safe_serialization=True)
     peft_model = get_peft_model(

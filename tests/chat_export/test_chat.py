@@ -106,8 +106,13 @@ def test_chat_command_streams_and_stops(demo_run: Path) -> None:
             if isinstance(event, ChatDone):
                 break
         assert event.stopped and event.new_tokens < 4000
+        # Quit right behind a long request: it is answered as stopped, then the engine exits.
+        proc.stdin.write(to_line(_request("last", max_new_tokens=4000)) + "\n")
         proc.stdin.write(json.dumps({"type": "quit"}) + "\n")
         proc.stdin.flush()
+        while not isinstance(event := parse_line(proc.stdout.readline()), ChatDone):
+            pass
+        assert event.request_id == "last" and event.stopped
         deadline = time.time() + 30
         while proc.poll() is None and time.time() < deadline:
             time.sleep(0.1)
