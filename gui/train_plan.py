@@ -139,10 +139,13 @@ def estimate_text(plan: Plan) -> str:
         return plan.note
     where = "graphics memory" if plan.on_gpu else "memory"
     fits = "" if plan.fits in (None, True) else " — more than this computer has"
+    # On the CPU the Memory tile shows the whole engine process (about 1 GiB of runtime
+    # before the model), so an estimate for the model alone read as a broken promise.
+    engine = "" if plan.on_gpu else " for the model, plus about 1 GiB for the engine itself"
     return (
         f"<b>Expected time:</b> {plain_duration(plan.estimated_seconds)} "
         f"({plan.total_steps:,} steps) &nbsp;·&nbsp; <b>Peak {where}:</b> "
-        f"{_gib(plan.peak_memory_gib)}{fits}"
+        f"{_gib(plan.peak_memory_gib)}{engine}{fits}"
     )
 
 
