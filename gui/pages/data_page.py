@@ -58,6 +58,10 @@ class DataPage(QWidget):
         self._process: EngineProcess | None = None
         self._got_report = False
         self._retired: list[EngineProcess] = []  # finished or abandoned, deleted later
+        # Reports of these sources by engine arguments: switching a column back and forth
+        # shows the earlier report at once instead of reading the files again.
+        self._reports: dict[tuple[str, ...], DataPreview] = {}
+        self._pending_args: tuple[str, ...] = ()
         self._build()
         self._update_continue()
 
@@ -159,6 +163,7 @@ class DataPage(QWidget):
     def set_sources(self, paths: list[str]) -> None:
         """Use these files or folders (replacing earlier ones) and preview them."""
         self._sources = [str(p) for p in paths]
+        self._reports.clear()  # chosen again: the files may have changed
         self._columns = ("", "", "")
         self._redact = ()
         if all(is_bundled_sample(p) for p in self._sources):
@@ -206,8 +211,15 @@ class DataPage(QWidget):
         self._stop_process()
         self._prune_retired()
         self.message.hide()
+        cached = self._reports.get(tuple(args))
+        if cached is not None:
+            self.sig_preview_requested.emit(args)
+            self.show_report(cached)
+            self._emit_if_ready()
+            return
         self.busy.show()
         self._got_report = False
+        self._pending_args = tuple(args)
         process = EngineProcess(engine_command(*args), parent=self)
         process.sig_event.connect(self._on_engine_event)
         process.sig_exited.connect(self._on_engine_exited)
@@ -284,7 +296,9 @@ class DataPage(QWidget):
             return  # a late event from an abandoned preview
         if isinstance(event, Report) and event.name == "data_preview":
             self._got_report = True
-            self.show_report(DataPreview.from_dict(event.body))
+            report = DataPreview.from_dict(event.body)
+            self._reports[self._pending_args] = report
+            self.show_report(report)
         elif (
             isinstance(event, Failed)
             and event.kind == ErrorKind.MODEL_NOT_FOUND

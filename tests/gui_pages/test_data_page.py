@@ -345,3 +345,20 @@ def test_no_writing_column_offers_a_choice_and_a_failed_choice_keeps_the_pickers
     page.mapping.text_combo.setCurrentIndex(page.mapping.text_combo.findText("colour"))
     qtbot.waitUntil(lambda: page._process is None and not page.message.isHidden(), timeout=10_000)
     assert not page.mapping.isHidden() and "too short" in page.message.text()
+
+
+def test_switching_a_column_back_shows_the_earlier_report_at_once(
+    page: DataPage, qtbot: QtBot, fake_engine: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    fake_engine([_report_event()])
+    page.set_sources(["/data/brand_voice.csv"])
+    qtbot.waitUntil(lambda: page._report is not None and page._process is None, timeout=10_000)
+    combo = page.mapping.prompt_combo
+    combo.setCurrentIndex(0)  # (none): a new preview runs
+    assert page._process is not None
+    qtbot.waitUntil(lambda: page._process is None, timeout=10_000)
+    without = page._report
+    combo.setCurrentIndex(combo.findText("brief"))
+    qtbot.waitUntil(lambda: page._process is None, timeout=10_000)
+    combo.setCurrentIndex(0)  # (none) again: the earlier report at once, no engine
+    assert page._process is None and page._report is without
