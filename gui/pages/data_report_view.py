@@ -92,6 +92,8 @@ class ReadinessView(Card):
             if item.widget():
                 item.widget().deleteLater()
         self.values = {}
+        if readiness.examples == pieces:
+            rows.pop(1)  # the same number twice says nothing
         if not readiness.examples:
             rows = []  # nothing read yet (a column to choose): a grid of zeros says nothing
         for index, (name, value) in enumerate(rows):
