@@ -71,8 +71,8 @@ def gguf_exports(demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
     return get
 
 
-def build_tiny_base(arch: str, demo_base: Path, folder: Path) -> Path:
-    """A tiny Qwen2 or Mistral model (random weights) with the demo model's tokenizer."""
+def build_tiny_base(arch: str, demo_base: Path, folder: Path, tokenizer: object = None) -> Path:
+    """A tiny Qwen2 or Mistral model (random weights), by default with the demo tokenizer."""
     import torch
     from transformers import (
         AutoTokenizer,
@@ -82,7 +82,7 @@ def build_tiny_base(arch: str, demo_base: Path, folder: Path) -> Path:
         Qwen2ForCausalLM,
     )
 
-    tokenizer = AutoTokenizer.from_pretrained(demo_base)
+    tokenizer = tokenizer or AutoTokenizer.from_pretrained(demo_base)
     shape = dict(
         vocab_size=len(tokenizer),
         hidden_size=128,
@@ -121,6 +121,8 @@ def arch_runs(demo_base: Path, demo_run: Path, tmp_path_factory: pytest.TempPath
             folder = tmp_path_factory.mktemp(f"{arch}-base")
             if arch == "llama-spm":
                 base = build_spm_base(demo_base, folder)
+            elif arch in SPLIT_PATTERNS:
+                base = build_regex_bpe_base(arch, demo_base, folder)
             else:
                 base = build_tiny_base(arch, demo_base, folder)
             made[arch] = make_run(base, tmp_path_factory.mktemp(f"{arch}-run"))
@@ -197,4 +199,46 @@ def build_spm_base(demo_base: Path, folder: Path) -> Path:
         bos_token_id=1, eos_token_id=2,
     )  # fmt: skip
     LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+# The pre-tokenizer regexes of Llama 3's and Qwen2's tokenizer.json files (public).
+SPLIT_PATTERNS = {
+    "llama3-bpe": r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+    r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    "qwen2-bpe": r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+    r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+}
+
+
+def build_regex_bpe_base(kind: str, demo_base: Path, folder: Path) -> Path:
+    """A byte-level BPE split by Llama 3's or Qwen2's regex, on a tiny Llama or Qwen2."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    from engine.demo import sample_texts
+
+    demo = AutoTokenizer.from_pretrained(demo_base)
+    specials = ["<|pad|>", "<|begin|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(SPLIT_PATTERNS[kind]), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=800,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(sample_texts(), trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token="<|begin|>", eos_token="<|end|>", pad_token="<|pad|>"
+    )
+    tokenizer.chat_template = demo.chat_template
+    arch = "qwen2" if kind.startswith("qwen2") else "mistral"
+    build_tiny_base(arch, demo_base, folder, tokenizer=tokenizer)
     return folder

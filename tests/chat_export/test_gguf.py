@@ -172,3 +172,12 @@ def test_lmstudio_install_and_ollama_command(gguf_exports, tmp_path: Path) -> No
     command = result.ollama_command
     assert command[:3] == ("ollama", "create", command[2]) and command[2].startswith("quillora-")
     assert command[-1] == str(result.modelfile)
+
+
+@pytest.mark.parametrize(("kind", "name"), [("llama3-bpe", "llama-bpe"), ("qwen2-bpe", "qwen2")])
+def test_pre_tokenizer_is_recognised(kind: str, name: str, demo_base: Path, tmp_path: Path):
+    from engine.export.gguf_vocab import pre_tokenizer_name
+    from tests.chat_export.conftest import build_regex_bpe_base
+
+    folder = build_regex_bpe_base(kind, demo_base, tmp_path)
+    assert pre_tokenizer_name(json.loads((folder / "tokenizer.json").read_text())) == name

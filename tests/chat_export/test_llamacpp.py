@@ -1,12 +1,13 @@
 """A real llama.cpp runtime (llama-cpp-python, built from source) runs the exported GGUF.
 
 Slow: it needs llama-cpp-python, whose CPU build takes several minutes; skipped when it does
-not import. Runs: the demo run as f16 and q8_0; tiny Qwen2 and Mistral runs and a Llama with
-a SentencePiece-style tokenizer as f16. Checks: llama.cpp tokenizes the chat prompt exactly
-as transformers does; its next-token logits match the merged transformers model's (max
-|difference| under 0.01 for f16, 0.2 for q8_0, on logits with a standard deviation of
-0.2-0.8; correlation above 0.99); the top token agrees (q8_0: up to near-ties); greedy
-generation gives the same tokens (f16) or runs (q8_0).
+not import. Runs: the demo run as f16 and q8_0; as f16, tiny Qwen2 and Mistral runs, a
+Llama with a SentencePiece-style tokenizer, and byte-level tokenizers split by Llama 3's and
+Qwen2's regexes. Checks: llama.cpp tokenizes the chat prompt exactly as transformers does;
+its next-token logits match the merged transformers model's (max |difference| under 0.01
+for f16, 0.2 for q8_0, on logits with a standard deviation of 0.2-0.8; correlation above
+0.99); the top token agrees (q8_0: up to near-ties); greedy generation gives the same
+tokens (f16) or runs (q8_0).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ llama_cpp = pytest.importorskip("llama_cpp")
 
 # q8_0: llama.cpp's CPU kernels also round the activations to 8 bits, hence the wider bound.
 TOLERANCE = {"f16": 0.01, "q8_0": 0.2}
-MESSAGES = [{"role": "user", "content": "Write two lines about our spring launch."}]
+MESSAGES = [
+    {"role": "user", "content": "Write two lines about our spring launch: 12345 cups, it's 90°C!"}
+]
 
 
 _REFERENCES: dict[Path, tuple] = {}
@@ -61,6 +64,8 @@ def reference(run_dir: Path) -> tuple:
         ("qwen2", "f16"),
         ("mistral", "f16"),
         ("llama-spm", "f16"),
+        ("llama3-bpe", "f16"),
+        ("qwen2-bpe", "f16"),
     ],
 )
 def test_llama_cpp_runs_the_gguf(
