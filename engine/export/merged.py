@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.chat.run_info import RunInfo
+from engine.contract.errors import EngineError, ErrorKind
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 
@@ -55,6 +56,14 @@ def load_merged(info: RunInfo, dtype_name: str = "auto") -> Any:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
+    config = json.loads((info.base_model_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("quantization_config"):
+        raise EngineError(
+            ErrorKind.UNSUPPORTED_MODEL,
+            "This base model is stored already quantised, so a merged or GGUF export is not "
+            "supported yet. Export the adapter, or train on the model's 16-bit version.",
+            detail=str(config["quantization_config"])[:500],
+        )
     load_dtype = getattr(torch, base_dtype_name(info.base_model_dir))
     if dtype_name == "float32":
         load_dtype = torch.float32
