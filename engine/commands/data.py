@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.contract.config import PII_KINDS, ConfigError, DataSettings, RunConfig
 from engine.contract.data_report import ColumnMapping, DataPreview, FileInfo, Readiness
@@ -117,7 +117,9 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
 
 def column_choice_report(exc: NoWritingColumn, model: str) -> DataPreview:
     """A preview with nothing to learn yet that lists the table's columns to choose from."""
-    kind = "jsonl" if exc.path.suffix.lower() in (".jsonl", ".json") else "csv"
+    kind: Literal["csv", "jsonl"] = "csv"
+    if exc.path.suffix.lower() in (".jsonl", ".json"):
+        kind = "jsonl"
     mapping = ColumnMapping(
         text="", reason="no column looks like writing; choose one", columns=exc.columns
     )

@@ -28,7 +28,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def tokenizer_class_for(folder: Path) -> type | None:
+def tokenizer_class_for(folder: Path) -> Any | None:
     """The tokenizer class AutoTokenizer would use for `folder`, or None if unsure."""
     if not (folder / "tokenizer.json").is_file():
         return None
@@ -47,7 +47,7 @@ def tokenizer_class_for(folder: Path) -> type | None:
         )
     except ImportError:
         return None
-    found = getattr(module, name, None)
+    found: Any = getattr(module, name, None)
     return found if isinstance(found, type) else None
 
 
