@@ -38,6 +38,7 @@ from engine.data.chunking import (
     normalise,
     split_paragraphs,
 )
+from engine.data.columns import NoWritingColumn
 from engine.data.examples import Example
 from engine.data.personal import PersonalData
 from engine.data.prose import chunk_budget, read_prose
@@ -151,6 +152,15 @@ def _read_file(source: SourceFile, stats: FileStats, builder: _Builder, cap: Rea
         ) from exc
 
 
+def no_column_in_folder(exc: NoWritingColumn) -> str:
+    """A table in a folder has no column picker of its own: say how to get one."""
+    listed = ", ".join(f"'{c}'" for c in exc.columns)
+    return (
+        f"No column looks like writing (its columns: {listed}). Choose this file on its own "
+        "to pick the column, or name the writing column 'text' in its first row."
+    )
+
+
 def split_heldout(
     examples: list[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
@@ -221,7 +231,9 @@ def prepare_examples(
                 raise
             # One bad file inside a chosen folder is left out with its reason, not fatal.
             stats.skipped = True
-            stats.notes.append(exc.message)
+            stats.notes.append(
+                no_column_in_folder(exc) if isinstance(exc, NoWritingColumn) else exc.message
+            )
         if stats.truncated and not stats.skipped:
             stats.notes.append(
                 f"Only the first {stats.rows_read:,} rows were used: the file holds far more "

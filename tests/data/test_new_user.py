@@ -41,3 +41,11 @@ def test_excel_csv_with_accents_and_an_en_dash_reads_as_windows_1252(tmp_path: P
     assert report.files[0].encoding == "cp1252"
     assert report.mapping is not None and report.mapping.text == "Body copy"
     assert "Café crème" in report.preview[0].response and "déjà vu –" in report.preview[0].response
+
+
+def test_a_table_without_writing_in_a_folder_says_how_to_pick_its_column(tmp_path: Path) -> None:
+    (tmp_path / "post.txt").write_text("\n\n".join(LINES), encoding="utf-8")
+    (tmp_path / "stock.csv").write_text("sku,qty\nA1,3\nB2,4\n", encoding="utf-8")
+    report = prepare(tmp_path).report
+    stock = next(f for f in report.files if f.path.endswith("stock.csv"))
+    assert stock.skipped and "Choose this file on its own to pick the column" in stock.notes[0]
