@@ -124,7 +124,9 @@ class TextAssembler:
         if not text.startswith(self.sent):  # a tokenizer that rewrites earlier text
             return ""
         new, self.sent = text[len(self.sent) :], text
-        return new
+        # A replacement character that is no longer at the end marks bytes that never formed
+        # a character (an undertrained model can sample lone UTF-8 bytes): show nothing.
+        return new.replace("\ufffd", "")
 
 
 def generate(
