@@ -86,20 +86,32 @@ def _calm(exc: BaseException) -> HubUnavailable:
             "The disk is full. Free some space (or move Quillora's data folder in Settings), "
             "then start the download again: it carries on where it stopped."
         )
-    if os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0"):
-        return HubUnavailable(
-            "Quillora is in offline mode, so it cannot reach Hugging Face. The demo model and "
-            "models already on this computer still work."
-        )
+    if offline_mode():
+        return _offline_unavailable()
     return HubUnavailable(
         "Hugging Face could not be reached. Check your internet connection and try again; "
         "the demo model and models already on this computer work offline."
     )
 
 
+def offline_mode() -> bool:
+    """Offline mode, read now (huggingface_hub reads HF_HUB_OFFLINE only once, at import)."""
+    return os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0")
+
+
+def _offline_unavailable() -> HubUnavailable:
+    return HubUnavailable(
+        "Quillora is in offline mode, so it cannot reach Hugging Face. The demo model and "
+        "models already on this computer still work."
+    )
+
+
 def search_models(query: str, limit: int = 30, token: str | None = None) -> list[HubModel]:
     """Text-generation models on the Hub matching `query`, most downloaded first."""
     from huggingface_hub import HfApi
+
+    if offline_mode():  # never touch the network when the user asked for offline
+        raise _offline_unavailable()
 
     try:
         found = HfApi().list_models(

@@ -9,6 +9,7 @@ finds it already cached.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,16 @@ def demo_tokenizer(demo_model: Path) -> Any:
     from engine.modeling import load_tokenizer
 
     return load_tokenizer(demo_model)
+
+
+@pytest.fixture(autouse=True)
+def torch_grad_mode_is_left_on() -> Iterator[None]:
+    """No code under test may switch autograd off for the whole process.
+
+    A global `torch.set_grad_enabled(False)` in one module once broke every later training
+    test in the same session; this makes such a leak fail the test that caused it.
+    """
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        assert torch.is_grad_enabled(), "autograd was left switched off for the whole process"

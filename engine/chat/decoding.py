@@ -115,7 +115,8 @@ class TextAssembler:
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
-        self.sent = ""
+        self.sent = ""  # the decoded text so far, as the tokenizer gives it
+        self.shown = ""  # what the reader saw: the pieces joined
 
     def piece(self, ids: list[int], final: bool = False) -> str:
         text = self.tokenizer.decode(ids, skip_special_tokens=True)
@@ -126,7 +127,9 @@ class TextAssembler:
         new, self.sent = text[len(self.sent) :], text
         # A replacement character that is no longer at the end marks bytes that never formed
         # a character (an undertrained model can sample lone UTF-8 bytes): show nothing.
-        return new.replace("\ufffd", "")
+        new = new.replace("\ufffd", "")
+        self.shown += new
+        return new
 
 
 def generate(
@@ -168,7 +171,7 @@ def generate(
     tail = assembler.piece(reply.token_ids, final=True)
     if tail:
         on_text(tail)
-    reply.text = assembler.sent
+    reply.text = assembler.shown
     reply.seconds = time.perf_counter() - started
     return reply
 

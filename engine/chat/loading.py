@@ -42,7 +42,6 @@ def load_tokenizer(info: RunInfo) -> Any:
 
 def load_base_4bit(base_dir: Path, device: str) -> Any:
     """The base model in NF4 with double quantisation, the same recipe training uses."""
-    import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     dtype = compute_dtype(device)
@@ -59,9 +58,9 @@ def load_base_4bit(base_dir: Path, device: str) -> Any:
         device_map={"": 0 if device == "cuda" else "cpu"},
         attn_implementation="sdpa",
     )
-    model.eval()
-    torch.set_grad_enabled(False)
-    return model
+    # No process-wide torch.set_grad_enabled(False): decoding runs under inference_mode, and
+    # a global switch would silently break training in the same process (tests, evaluation).
+    return model.eval()
 
 
 def load_base_16bit(base_dir: Path, device: str, dtype: Any = None) -> Any:
