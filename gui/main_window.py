@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
             runs.sig_resume_requested.connect(self.resume_run)
             runs.sig_watch_requested.connect(self.watch_run)
             runs.sig_try_requested.connect(self._on_runs_try_requested)
+            runs.sig_blind_requested.connect(self._on_runs_blind_requested)
             return runs
         settings_page = SettingsPage(self)
         settings_page.run_active = lambda: self.controller.is_active
@@ -263,6 +264,14 @@ class MainWindow(QMainWindow):
     def _on_runs_try_requested(self, run_dir: Path) -> None:
         self._give_run_to_pages(run_dir)
         self.go_to("try")
+
+    def _on_runs_blind_requested(self, run_dir: Path) -> None:
+        """A run's page asked for the blind test: Try it, on its Blind test tab."""
+        self._on_runs_try_requested(run_dir)
+        page = self.pages.get("try")
+        tabs, blind = getattr(page, "tabs", None), getattr(page, "blind", None)
+        if tabs is not None and blind is not None:
+            tabs.setCurrentWidget(blind)
 
     def _give_run_to_pages(self, run_dir: Path) -> None:
         self._finished_run = run_dir

@@ -104,6 +104,56 @@ def _write_sample_runs(root: Path) -> None:
             data["time"] = base + offset
             lines.append(json.dumps(data))
         (run / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if index == 0:
+            _write_results(run)
+
+
+def _write_results(run: Path) -> None:
+    """What a finished run has beyond its events: manifest, evaluation, blind picks, card."""
+    from engine.contract.ab_test import ABTest
+
+    manifest = {
+        "version": 1,
+        "rights": "i_wrote_it",
+        "settings": {"redact": ["email", "phone"]},
+        "train_examples": 108,
+        "heldout_examples": 12,
+        "files": [
+            {"kind": "csv", "rows_read": 123, "rows_kept": 120, "redactions": {"email": 4}},
+            {"kind": "folder", "rows_dropped": {"too_short": 3}, "redactions": {"phone": 2}},
+        ],
+    }
+    (run / "data-manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    evaluation = {
+        "schema": 1,
+        "heldout_examples": 12,
+        "perplexity": {
+            "base": {"loss": 3.12, "perplexity": 22.6},
+            "tuned": {"loss": 2.48, "perplexity": 11.9},
+        },
+        "style": {"base": {"score": 0.34}, "tuned": {"score": 0.61}, "prompts": 6},
+        "summary": [
+            "Your held-out writing surprises the tuned model 1.9x less than the base model "
+            "(perplexity 11.9 versus 22.6; lower is better).",
+            "Its answers sound closer to your writing: style score 0.61 versus 0.34 for the "
+            "base model (0 to 1, higher is closer).",
+        ],
+    }
+    (run / "evaluation.json").write_text(json.dumps(evaluation), encoding="utf-8")
+    prompts = [f"Prompt {i}" for i in range(8)]
+    test = ABTest.make(prompts, ["base"] * 8, ["tuned"] * 8, seed=3)
+    for i, trial in enumerate(test.trials):
+        other = "right" if trial.tuned_side == "left" else "left"
+        test.record(i, "tie" if i == 7 else (other if i == 0 else trial.tuned_side))
+    test.save(run)
+    card = (
+        "# Quillora style adapter\n\n## Base model\n\n- Model: demo\n\n## Evaluation\n\n"
+        "| Measure | Base model | Tuned (this adapter) |\n|---|---|---|\n"
+        "| Held-out perplexity (lower is better) | 22.6 | 11.9 |\n"
+        "| Style score (higher is closer) | 0.34 | 0.61 |\n\n"
+        "## Known limits\n\n- It imitates style, not facts.\n"
+    )
+    (run / "model-card.md").write_text(card, encoding="utf-8")
 
 
 def _page_states(window: object, key: str) -> list[tuple[str, Callable[[], None]]]:
@@ -124,6 +174,35 @@ def _grab(widget: object, path: Path) -> None:
         QApplication.processEvents()
     widget.grab().save(str(path))  # type: ignore[attr-defined]
     print(path.name)
+
+
+def _run_detail_shots(window: object, shot: Callable[..., None], dark: bool) -> None:
+    """A run's page: a finished run with its results (top and bottom), its model card, and
+    (light only) an old run without an evaluation."""
+    from PySide6.QtWidgets import QScrollArea
+
+    page = window.runs_page  # type: ignore[attr-defined]
+    page.refresh()
+    by_name = {run.name: run.path for run in page.summaries}
+    finished = by_name.get("20261126-101500-demo")
+    if finished is None:
+        return
+    page.show_detail(finished)
+    shot("16-run-detail")
+    scroll = page.detail.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        shot("16-run-detail-lower")
+        scroll.verticalScrollBar().setValue(0)
+    dialog = page.detail.open_card()
+    if dialog is not None:
+        shot("16-run-model-card", dialog)
+        dialog.close()
+    older = by_name.get("20261124-093000-llama-3-2-3b-instruct")
+    if not dark and older is not None:
+        page.show_detail(older)
+        shot("16-run-detail-not-measured")
+    page.show_list()
 
 
 def render(outdir: Path, dark: bool = False) -> list[Path]:
@@ -171,6 +250,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
         shot("06-train-running")
         window.go_to("runs")
         shot("13-runs")
+        _run_detail_shots(window, shot, dark=True)
         try_states = _page_states(window, "try")[:3]  # before showing: no engine starts
         window.go_to("try")
         for _name, setup in try_states:
@@ -262,6 +342,8 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     for key, number in (("runs", 13), ("settings", 14)):
         window.go_to(key)
         shot(f"{number}-{key}")
+    window.go_to("runs")
+    _run_detail_shots(window, shot, dark=False)
     window.close()
     QApplication.processEvents()
     return shots
