@@ -32,7 +32,11 @@ def test_tour_renders_every_screen(tmp_path: Path):
         "10-error-dialog",
         "13-runs",
         "14-settings",
+        "16-run-detail",
+        "16-run-model-card",
+        "16-run-detail-not-measured",
         "01-welcome-dark",
+        "16-run-detail-dark",
     ):
         assert screen in names, names
     assert all(p.stat().st_size > 5000 for p in shots)
