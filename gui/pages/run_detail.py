@@ -225,6 +225,7 @@ class RunDetail(QWidget):
         frame, box = card()
         box.addWidget(section_title("Blind test: which answer sounds like you?"))
         run = report.summary
+        self.blind_button: QPushButton | None = None
         if report.ab_taken and report.ab is not None:
             score = report.ab
             decided = score.tuned + score.base
@@ -246,6 +247,13 @@ class RunDetail(QWidget):
             if extra:
                 box.addWidget(muted("; ".join(extra).capitalize() + "."))
             again = "Carry on with the blind test" if score.unanswered else "Take it again"
+        elif run.state not in ("finished", "stopped"):
+            self.ab_label = muted(
+                "Not taken. The blind test needs a finished run: this one has no tuned model "
+                "to compare yet."
+            )
+            box.addWidget(self.ab_label)
+            return frame
         else:
             self.ab_label = muted(
                 "Not taken yet. Try it on the Try it step: you see two unlabelled answers to "
@@ -253,11 +261,10 @@ class RunDetail(QWidget):
             )
             box.addWidget(self.ab_label)
             again = "Take the blind test"
-        self.blind_button = QPushButton(again)
-        self.blind_button.setEnabled(run.state in ("finished", "stopped"))
-        self.blind_button.clicked.connect(lambda: self.sig_blind_requested.emit(run.path))
+        self.blind_button = button = QPushButton(again)
+        button.clicked.connect(lambda: self.sig_blind_requested.emit(run.path))
         line = QHBoxLayout()
-        line.addWidget(self.blind_button)
+        line.addWidget(button)
         line.addStretch(1)
         box.addLayout(line)
         return frame

@@ -160,6 +160,7 @@ def test_missing_files_say_not_measured(qtbot, tmp_path: Path):
     view.show_run(empty)
     assert "Not measured" in view.eval_note.text()
     assert "No training steps were recorded for this run." in _texts(view)
+    assert view.blind_button is None and "needs a finished run" in view.ab_label.text()
 
 
 def test_corrupt_files_do_not_crash(qtbot, tmp_path: Path):
@@ -173,7 +174,7 @@ def test_corrupt_files_do_not_crash(qtbot, tmp_path: Path):
     qtbot.addWidget(view)
     view.show_run(run)
     assert "Not measured" in view.eval_note.text()
-    assert "Not taken yet" in view.ab_label.text()
+    assert "Not taken" in view.ab_label.text()
     # Right types in the wrong places: figures that are not numbers are not measured.
     _write(
         run / "evaluation.json",
@@ -202,6 +203,7 @@ def test_blind_score_is_shown(qtbot, tmp_path: Path):
     assert "3 of 4" in text
     assert view.ab_label.text() == test.score().verdict
     assert "1 could not tell." in text
+    assert view.blind_button is not None
     with qtbot.waitSignal(view.sig_blind_requested) as blocker:
         view.blind_button.click()
     assert blocker.args == [run]
