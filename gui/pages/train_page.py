@@ -398,6 +398,9 @@ class TrainPage(QWidget):
         self.setup_card.setVisible(not active and not ended)
         self.run_card.setVisible(active or ended)
         self.state_label.setText(STATE_WORDS[state])
+        if ended:  # no time left to count down once the run is over
+            done, total = self.progress.value(), self.progress.maximum()
+            self.progress_text.setText(f"Ended at step {done:,} of {total:,}" if done else "")
         paused = state == RunState.PAUSED
         self.pause_button.setText(" Resume" if paused else " Pause")
         self.pause_button.setIcon(icon("play" if paused else "pause"))
