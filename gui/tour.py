@@ -302,6 +302,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
         "(1 at a time) and carries on from step 23. Results are the same; it takes a little longer."
     )
     shot("07-train-paused")
+    window.sidebar.status.setText("")  # the later screens show no run in progress
     finished = Finished(
         run_dir="run",
         adapter_dir="run/adapter",
