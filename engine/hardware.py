@@ -24,7 +24,7 @@ def gpu_report() -> list[dict[str, Any]]:
     """Each CUDA device with its name, memory (GiB) and bf16 support."""
     import torch
 
-    gpus = []
+    gpus: list[dict[str, Any]] = []
     if not torch.cuda.is_available():
         return gpus
     for index in range(torch.cuda.device_count()):

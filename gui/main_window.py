@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QSystemTrayIcon,
     QWidget,
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
                 thread.kill_now()
             thread.wait(3000)
 
-    def close_question(self) -> tuple[QMessageBox, dict[str, object]]:
+    def close_question(self) -> tuple[QMessageBox, dict[str, QPushButton]]:
         """The box asked when the window closes during a run, and its buttons by answer."""
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
@@ -418,15 +419,15 @@ class MainWindow(QMainWindow):
             "Training can keep going in the background; reopen Quillora to watch it again. "
             "Or stop now and keep what it has learned so far."
         )
-        buttons: dict[str, object] = {
+        buttons: dict[str, QPushButton] = {
             "background": box.addButton(
                 "Keep training in background", QMessageBox.ButtonRole.AcceptRole
             ),
             "stop": box.addButton("Stop and save", QMessageBox.ButtonRole.DestructiveRole),
             "cancel": box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole),
         }
-        box.setDefaultButton(buttons["background"])  # type: ignore[arg-type]
-        box.setEscapeButton(buttons["cancel"])  # type: ignore[arg-type]
+        box.setDefaultButton(buttons["background"])
+        box.setEscapeButton(buttons["cancel"])
         return box, buttons
 
     def ask_close_during_run(self) -> str:

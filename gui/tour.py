@@ -110,7 +110,7 @@ def _write_sample_runs(root: Path) -> None:
 
 def _write_results(run: Path) -> None:
     """What a finished run has beyond its events: manifest, evaluation, blind picks, card."""
-    from engine.contract.ab_test import ABTest
+    from engine.contract.ab_test import ABTest, Pick
 
     manifest = {
         "version": 1,
@@ -143,8 +143,9 @@ def _write_results(run: Path) -> None:
     prompts = [f"Prompt {i}" for i in range(8)]
     test = ABTest.make(prompts, ["base"] * 8, ["tuned"] * 8, seed=3)
     for i, trial in enumerate(test.trials):
-        other = "right" if trial.tuned_side == "left" else "left"
-        test.record(i, "tie" if i == 7 else (other if i == 0 else trial.tuned_side))
+        other: Pick = "right" if trial.tuned_side == "left" else "left"
+        pick: Pick = "tie" if i == 7 else (other if i == 0 else trial.tuned_side)
+        test.record(i, pick)
     test.save(run)
     card = (
         "# Quillora style adapter\n\n## Base model\n\n- Model: demo\n\n## Evaluation\n\n"

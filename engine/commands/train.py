@@ -213,7 +213,9 @@ def _evaluate(
         seed=config.training.seed,
     )
     write_evaluation(run_dir, result)
-    figures = {key: result[key] for key in ("perplexity", "summary", "seconds") if key in result}
+    figures: dict[str, Any] = {
+        key: result[key] for key in ("perplexity", "summary", "seconds") if key in result
+    }
     if "style" in result:
         figures["style"] = {
             name: {"score": result["style"][name]["score"]} for name in ("base", "tuned")

@@ -125,7 +125,7 @@ class DataPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(content)
-        self.scroll = scroll
+        self.scroll_area = scroll
 
         footer = QHBoxLayout()
         footer.setContentsMargins(28, 8, 28, 16)

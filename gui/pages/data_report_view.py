@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.contract.data_report import DataPreview, PiiFinding, PreviewExample, Readiness
 from engine.contract.pii_kinds import DESCRIPTIONS, LABELS, PLACEHOLDERS
 from gui.pages.data_widgets import Card, Tone, heading, note, pill, set_pill
+from gui.widgets.layouts import clear_layout
 
 AIM_FOR = 50  # pieces of writing; matches the "good" readiness level of the engine
 LEVEL_TONES: dict[str, tuple[str, Tone]] = {
@@ -87,10 +88,7 @@ class ReadinessView(Card):
         ]
         if readiness.split_long:
             rows.append(("Long pieces split at paragraphs", f"{readiness.split_long:,}"))
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         self.values = {}
         if readiness.examples == pieces:
             rows.pop(1)  # the same number twice says nothing
@@ -189,10 +187,7 @@ class PiiView(Card):
 
     def show_findings(self, findings: tuple[PiiFinding, ...], redact: tuple[str, ...]) -> None:
         self._filling = True
-        while self.rows_layout.count():
-            item = self.rows_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.rows_layout)
         self.checks = {}
         total = sum(f.count for f in findings)
         if not findings:

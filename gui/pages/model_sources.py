@@ -27,6 +27,7 @@ from gui.hub_client import CachedModel, HubModel, HubUnavailable, check_local_fo
 from gui.pages.data_widgets import Card, heading, note
 from gui.pages.model_cards import ChoiceRow
 from gui.pages.model_fit import fit_for_shape
+from gui.widgets.layouts import clear_layout
 
 
 class CallThread(QThread):
@@ -77,13 +78,6 @@ class CallThread(QThread):
     def _on_finished(self) -> None:
         self.wait()  # `finished` is emitted just before the thread really ends
         CallThread._alive.discard(self)
-
-
-def _clear(layout: QVBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget():
-            item.widget().deleteLater()
 
 
 class HubSearchPanel(QWidget):
@@ -137,7 +131,7 @@ class HubSearchPanel(QWidget):
         thread.launch()
 
     def show_results(self, models: list[HubModel]) -> None:
-        _clear(self.results)
+        clear_layout(self.results)
         if not models:
             self.status.setText("No text-generation models match that search.")
             return
@@ -154,7 +148,7 @@ class HubSearchPanel(QWidget):
         self.show_results(list(models))  # type: ignore[call-overload]
 
     def _on_search_error(self, message: str) -> None:
-        _clear(self.results)
+        clear_layout(self.results)
         self.status.setText(message)
 
     def _on_thread_finished(self) -> None:
@@ -213,7 +207,7 @@ class LocalPanel(QWidget):
 
     def show_cached(self, models: list[CachedModel]) -> None:
         self._models = list(models)
-        _clear(self.cache_rows)
+        clear_layout(self.cache_rows)
         if not models:
             self.cache_status.setText("No models in the Hugging Face cache on this computer yet.")
             return
