@@ -287,12 +287,12 @@ def gpu_class_for_name(name: str | None) -> GpuClass:
 # checkpointing; each pair is (efficiency at the 1B shape, efficiency at the 8B shape).
 EFFICIENCY: dict[tuple[Implementation, bool], tuple[float, float]] = {}
 
-# The demo shape trains at about this many tokens a second on one thread of a shared 2-core
-# CPU: 1,995 (median of step_progress) in `python -m engine train --model demo` on the bundled
-# samples, rows of 512 tokens, 4-bit, no checkpointing (bench/train_bench.py --shape tiny
-# measures 2,020-2,750 for the bare steps). Other models on a CPU scale down with their FLOPs
-# a token.
-CPU_TOKENS_PER_SECOND = 2000.0
+# The demo shape trains at about this many tokens a second on a 2-core CPU: 5,641 (median of
+# step_progress) in `python -m engine train --model demo` on the bundled samples on an idle
+# machine, rows of 512 tokens, 4-bit, no checkpointing; 1,995 when the two cores were shared
+# with other heavy work. The figure is the idle one, rounded down. Other models on a CPU scale
+# down with their FLOPs a token.
+CPU_TOKENS_PER_SECOND = 5000.0
 CPU_REFERENCE_PLAN = TrainPlan(sequence_length=512, micro_batch=2, gradient_checkpointing=False)
 
 
@@ -356,8 +356,8 @@ def estimate_run_seconds(
     """Predicted wall time of a run: loading, the training tokens, and the held-out checks.
 
     Start-up (importing the ML stack, reading and quantizing the weights) is taken as 10 s
-    on a GPU machine, 20 s on the CPU (measured: the demo's first step comes 15-20 s after
-    the command starts on a shared 2-core machine, building the demo model included), plus
+    on a GPU machine, 8 s on the CPU (measured on an idle 2-core machine: the demo's first
+    step comes 6-7 s after the command starts, building the demo model included), plus
     4 s per billion parameters; an evaluation is forward-only, a third of a training step's
     cost per token on the GPU (without checkpointing a half).
     """
@@ -365,7 +365,7 @@ def estimate_run_seconds(
     plan = plan or TrainPlan()
     rate = tokens_per_second(model, plan, gpu)
     gpu_class = GPU_CLASSES[gpu] if isinstance(gpu, str) else gpu
-    startup = 10.0 if gpu_class.bf16_tflops > 0 else 20.0
+    startup = 10.0 if gpu_class.bf16_tflops > 0 else 8.0
     load = startup + 4.0 * model.total_parameters / 1e9
     passes = 2 + plan.recomputed(model) / model.layers
     evaluation = evaluations * heldout_tokens / (rate * passes)
