@@ -56,3 +56,29 @@ def torch_grad_mode_is_left_on() -> Iterator[None]:
     torch = sys.modules.get("torch")
     if torch is not None:
         assert torch.is_grad_enabled(), "autograd was left switched off for the whole process"
+
+
+@pytest.fixture(scope="session")
+def trained_demo_run(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run folder from `python -m engine train --model demo --max-steps 3`, made once.
+
+    Read it or copy it (`demo_run_copy`); tests that write into a run use the copy.
+    """
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    run = tmp_path_factory.mktemp("trained-demo") / "run"
+    samples = root / "assets" / "samples" / "brand_voice.csv"
+    command = [sys.executable, "-m", "engine", "train", "--model", "demo"]
+    command += ["--data", str(samples), "--output", str(run), "--max-steps", "3"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return run
+
+
+@pytest.fixture
+def demo_run_copy(trained_demo_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the trained demo run, for tests that write into the run folder."""
+    import shutil
+
+    return Path(shutil.copytree(trained_demo_run, tmp_path / trained_demo_run.name))

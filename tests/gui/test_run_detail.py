@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -246,30 +243,9 @@ def test_runs_page_opens_a_run_and_deletes_it(qtbot, tmp_path: Path, monkeypatch
     assert page.summaries == []
 
 
-def test_a_real_demo_run(qtbot, tmp_path: Path):
-    """The engine's own files (3 steps of the demo model, about 10 s) fill every section."""
-    run = tmp_path / "demo-run"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engine",
-            "train",
-            "--model",
-            "demo",
-            "--data",
-            str(ROOT / "assets" / "samples" / "brand_voice.csv"),
-            "--output",
-            str(run),
-            "--max-steps",
-            "3",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+def test_a_real_demo_run(qtbot, trained_demo_run: Path):
+    """The engine's own files (3 steps of the demo model) fill every section."""
+    run = trained_demo_run
     evaluation = json.loads((run / "evaluation.json").read_text(encoding="utf-8"))
     view = RunDetail()
     qtbot.addWidget(view)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,32 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_real_chat_engine_streams_into_the_panel(qtbot, quillora_data_dir, tmp_path, monkeypatch):
-    # The session's data folder (tests/conftest.py), so the demo model is built only once.
-    monkeypatch.setenv("QUILLORA_DATA_DIR", str(quillora_data_dir))
-    run = tmp_path / "run"
-    trained = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engine",
-            "train",
-            "--model",
-            "demo",
-            "--data",
-            str(ROOT / "assets" / "samples" / "brand_voice.csv"),
-            "--output",
-            str(run),
-            "--max-steps",
-            "2",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert trained.returncode == 0, trained.stderr[-2000:]
+def test_real_chat_engine_streams_into_the_panel(qtbot, demo_run_copy: Path):
+    run = demo_run_copy  # a real 3-step demo run (tests/conftest.py); chat writes into it
     page = TryPage()  # the real engine command line
     qtbot.addWidget(page)
     page.set_run(run)
