@@ -81,15 +81,6 @@ def needs_overwrite(out: Path) -> bool:
         return False
 
 
-def lmstudio_models_dir(home: Path | None = None) -> Path | None:
-    """LM Studio's models folder on this computer (current or older layout), else None."""
-    home = home or Path.home()
-    for candidate in (home / ".lmstudio" / "models", home / ".cache" / "lm-studio" / "models"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def lmstudio_destination(gguf_path: Path, models: Path) -> Path:
     """Where the export's <publisher>/<model>/ folder lands inside LM Studio's models."""
     model_folder = Path(gguf_path).parent

@@ -31,6 +31,15 @@ def demo_model_dir(root: Path | None = None) -> Path:
     return (root or data_dir()) / "cache" / "demo-model"
 
 
+def lmstudio_models_dir(home: Path | None = None) -> Path | None:
+    """LM Studio's models folder on this computer (current or older layout), else None."""
+    home = home or Path.home()
+    for candidate in (home / ".lmstudio" / "models", home / ".cache" / "lm-studio" / "models"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def assets_dir() -> Path:
     """Bundled assets: beside the packages in a checkout, inside the bundle when frozen."""
     frozen_root = os.environ.get("QUILLORA_ASSETS")

@@ -14,21 +14,13 @@ import subprocess
 from pathlib import Path
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.contract.paths import lmstudio_models_dir
 
 PUBLISHER = "quillora"
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "style-model"
-
-
-def lmstudio_models_dir(home: Path | None = None) -> Path | None:
-    """LM Studio's models folder on this computer, or None when LM Studio is not set up."""
-    home = home or Path.home()
-    for candidate in (home / ".lmstudio" / "models", home / ".cache" / "lm-studio" / "models"):
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 def install_into_lmstudio(

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.contract.events import ExportFinished
-from gui.export_controller import lmstudio_destination, lmstudio_models_dir
+from engine.contract.paths import lmstudio_models_dir
+from gui.export_controller import lmstudio_destination
 from gui.widgets.page import card, muted, section_title
 
 FORMAT_NAMES = {"adapter": "Adapter", "merged": "Merged model", "gguf": "GGUF model"}

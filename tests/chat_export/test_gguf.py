@@ -156,7 +156,8 @@ def test_sentencepiece_style_tokenizer(arch_runs, tmp_path: Path) -> None:
 
 def test_lmstudio_install_and_ollama_command(gguf_exports, tmp_path: Path) -> None:
     from engine.contract.errors import EngineError
-    from engine.export.targets import install_into_lmstudio, lmstudio_models_dir
+    from engine.contract.paths import lmstudio_models_dir
+    from engine.export.targets import install_into_lmstudio
 
     result = gguf_exports("q8_0")
     home = tmp_path / "home"
