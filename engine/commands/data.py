@@ -47,10 +47,6 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str
         settings = dataclasses.replace(config.data, **changes)
     except ConfigError as exc:
         raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc
-    except OSError as exc:
-        raise EngineError(
-            ErrorKind.BAD_CONFIG, f"Quillora cannot read the settings file {args.config}.", str(exc)
-        ) from exc
     seed = args.seed if args.seed is not None else config.training.seed
     model = args.model or ""
     return settings, seed, model

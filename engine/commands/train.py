@@ -226,7 +226,7 @@ def _evaluate(
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
     """run.json from --config (or defaults) with the command line's choices on top."""
     try:
-        config = _load_config(args.config) if args.config else RunConfig()
+        config = RunConfig.load(args.config) if args.config else RunConfig()
         data: dict[str, Any] = {}
         if args.data:
             data["sources"] = tuple(str(Path(d).expanduser().resolve()) for d in args.data)
@@ -246,28 +246,9 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
         )
     except ConfigError as exc:
         raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc
-    except OSError as exc:
-        raise EngineError(
-            ErrorKind.BAD_CONFIG, f"Quillora cannot read the settings file {args.config}.", str(exc)
-        ) from exc
     if not config.data.sources:
         raise EngineError(ErrorKind.BAD_CONFIG, "Choose the writing to learn from (--data).")
     return config
-
-
-def _load_config(path: Path) -> RunConfig:
-    """A settings file: a RunConfig JSON, or a previous run's run.json (its "config")."""
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"The settings file is not valid JSON (line {exc.lineno}).") from exc
-    if isinstance(data, dict) and isinstance(data.get("config"), dict):
-        data = data["config"]
-    if not isinstance(data, dict):
-        raise ConfigError("The settings file must hold a JSON object.")
-    return RunConfig.from_dict(data)
 
 
 def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path) -> RunConfig:

@@ -279,7 +279,20 @@ class RunConfig:
 
     @classmethod
     def load(cls, path: Path) -> RunConfig:
-        return cls.from_json(path.read_text(encoding="utf-8"))
+        """A settings file: a RunConfig's JSON, or a run's run.json (its "config" section)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Quillora cannot read the settings file {path}.") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"The settings file is not valid JSON (line {exc.lineno}).") from exc
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            data = data["config"]
+        if not isinstance(data, dict):
+            raise ConfigError("The settings file must hold a JSON object.")
+        return cls.from_dict(data)
 
     def replace(self, **sections: Any) -> RunConfig:
         return dataclasses.replace(self, **sections)

@@ -84,3 +84,17 @@ def dataclasses_frozen_error() -> type[Exception]:
     import dataclasses
 
     return dataclasses.FrozenInstanceError
+
+
+def test_a_settings_file_may_be_a_config_or_a_run_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = RunConfig(name="from a run")
+    plain = tmp_path / "settings.json"
+    plain.write_text(config.to_json(), encoding="utf-8")
+    run_json = tmp_path / "run.json"
+    run_json.write_text(json.dumps({"config": config.to_dict(), "state": "finished"}))
+    assert RunConfig.load(plain) == config == RunConfig.load(run_json)
+    with pytest.raises(ConfigError, match="cannot read the settings file"):
+        RunConfig.load(tmp_path / "missing.json")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError):
+        RunConfig.load(tmp_path / "binary.json")
