@@ -25,21 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.contract.paths import runs_dir
-from gui.pages.run_detail import RunDetail
+from gui.pages.run_detail import STATE_WORDS, RunDetail
 from gui.run_files import RunSummary, delete_run, list_runs, summarize
 from gui.theme import colors, icon
 from gui.widgets.page import header, muted, scrolling_page
 from gui.widgets.sparkline import Sparkline
-
-STATE_LABELS = {
-    "running": "Training now",
-    "finished": "Finished",
-    "stopped": "Stopped and saved",
-    "failed": "Did not finish",
-    "cancelled": "Cancelled",
-    "interrupted": "Interrupted",
-    "unknown": "Not started",
-}
 
 
 class _ClickableCard(QFrame):
@@ -143,7 +133,7 @@ class RunsPage(QWidget):
         info.addWidget(title)
         steps = f"{run.steps:,} of {run.total_steps:,} steps" if run.total_steps else "no steps"
         info.addWidget(muted(f"{run.data or 'unknown data'} · {steps}"))
-        state = QLabel(STATE_LABELS.get(run.state, run.state))
+        state = QLabel(STATE_WORDS.get(run.state, run.state))
         color = {"finished": "ok", "stopped": "ok", "failed": "error", "running": "accent"}
         state.setStyleSheet(f"color: {colors()[color.get(run.state, 'muted')]}; font-weight: 600;")
         info.addWidget(state)
