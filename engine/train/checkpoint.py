@@ -11,7 +11,6 @@ micro-batch split, the early-stopping counters and a fingerprint of the data).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -21,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.safety.atomic import DISK_FULL_ERRNOS
 from engine.safety.faults import pause_point
 from engine.train.faults import Faults
 
 MARKER = "COMPLETE"
 KEEP = 2
-DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass
