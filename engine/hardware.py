@@ -13,7 +13,8 @@ from typing import Any
 from engine.contract.paths import data_dir
 
 
-def _version(package: str) -> str | None:
+def package_version(package: str) -> str | None:
+    """The installed version of `package`, or None when it is not installed."""
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -45,7 +46,7 @@ def gpu_report() -> list[dict[str, Any]]:
 
 def bitsandbytes_report() -> dict[str, Any]:
     """Whether bitsandbytes imports and can quantize NF4 here."""
-    version = _version("bitsandbytes")
+    version = package_version("bitsandbytes")
     if version is None:
         return {"installed": False, "ok": False, "message": "bitsandbytes is not installed."}
     try:
@@ -90,7 +91,7 @@ def doctor_report(folder: Path | None = None) -> dict[str, Any]:
         "gpus": gpus,
         "bitsandbytes": bitsandbytes_report(),
         "versions": {
-            name: _version(name)
+            name: package_version(name)
             for name in ("transformers", "peft", "datasets", "accelerate", "safetensors")
         },
         "data_dir": disk_report(folder or data_dir()),

@@ -33,14 +33,10 @@ def default_run_dir(config: RunConfig, root: Path | None = None) -> Path:
 
 
 def software_versions() -> dict[str, str | None]:
-    import importlib.metadata
+    from engine.hardware import package_version
 
     versions: dict[str, str | None] = {"python": sys.version.split()[0]}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
+    versions.update({name: package_version(name) for name in VERSIONED_PACKAGES})
     return versions
 
 
