@@ -31,8 +31,8 @@ from engine.contract.events import ExportFinished, Failed
 from engine.contract.paths import data_dir
 from gui.export_controller import ExportController, ExportRequest, needs_overwrite
 from gui.messages import ErrorDialog, message_for
+from gui.pages.run_picker import fill_run_picker
 from gui.pages.share_result import ShareResult
-from gui.pages.try_prompts import finished_runs, is_demo_run
 from gui.widgets.page import card, header, muted, scrolling_page, section_title
 
 FORMATS = (
@@ -199,18 +199,7 @@ class SharePage(QWidget):
         )
 
     def refresh_runs(self) -> None:
-        runs = finished_runs()
-        if self.run_dir is not None and self.run_dir not in runs:
-            runs.insert(0, self.run_dir)
-        self.run_picker.clear()
-        for path in runs:
-            self.run_picker.addItem(
-                path.name + ("  (demo)" if is_demo_run(path) else ""), str(path)
-            )
-        if self.run_dir is None and runs:
-            self.run_dir = runs[0]
-        if self.run_dir is not None:
-            self.run_picker.setCurrentIndex(max(0, self.run_picker.findData(str(self.run_dir))))
+        runs, self.run_dir = fill_run_picker(self.run_picker, self.run_dir)
         self.empty.setVisible(not runs)
         self.options_card.setEnabled(bool(runs))
         self._on_choice_changed()

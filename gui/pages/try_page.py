@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from engine.contract.events import ChatReady, Failed
 from gui.chat_controller import ChatController
 from gui.messages import ErrorDialog, message_for
+from gui.pages.run_picker import fill_run_picker
 from gui.pages.try_blind import BlindPanel
 from gui.pages.try_chat import ChatPanel
 from gui.pages.try_compare import ComparePanel
-from gui.pages.try_prompts import finished_runs, heldout_samples, is_demo_run
+from gui.pages.try_prompts import heldout_samples, is_demo_run
 from gui.pages.try_settings import TrySettings
 from gui.widgets.page import PAGE_MARGINS, card, header, muted
 
@@ -131,18 +132,10 @@ class TryPage(QWidget):
     # -- the run --------------------------------------------------------------------------
     def refresh_runs(self) -> None:
         """Fill the picker with runs that have an adapter; keep or choose the latest."""
-        runs = finished_runs()
-        if self.run_dir is not None and self.run_dir not in runs:
-            runs.insert(0, self.run_dir)
-        self.run_picker.clear()
-        for path in runs:
-            label = path.name + ("  (demo)" if is_demo_run(path) else "")
-            self.run_picker.addItem(label, str(path))
-        if self.run_dir is None and runs:
-            self.run_dir = runs[0]
+        runs, chosen = fill_run_picker(self.run_picker, self.run_dir)
+        if chosen != self.run_dir:  # none was in use: the newest is chosen
+            self.run_dir = chosen
             self._show_run()
-        if self.run_dir is not None:
-            self.run_picker.setCurrentIndex(max(0, self.run_picker.findData(str(self.run_dir))))
         self.empty.setVisible(not runs)
         self.tabs.setEnabled(bool(runs))
 
