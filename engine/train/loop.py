@@ -98,6 +98,7 @@ def train(
     torch.manual_seed(settings.seed)
     tokenizer = load_tokenizer(model_folder)
     pad_id = tokenizer.pad_token_id
+    vocab_size = len(tokenizer)
 
     # 2. Token ids and labels; the whole run's step plan.
     train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in train_examples]
@@ -191,14 +192,19 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = lr
 
-        loss, real_tokens, out_of_memory = _forward_backward(
+        loss_sum, real_tokens, out_of_memory = _forward_backward(
             model, rows, train_set, state, pad_id, placement.device, faults
         )
         if out_of_memory:
             optimizer.zero_grad(set_to_none=True)
             _reduce_micro_batch(state, rows_per_step, emitter)
             continue  # retry the same step with smaller micro-batches
-        if not math.isfinite(loss) or exploded(loss, len(tokenizer)):
+        # One host synchronisation a step: the loss and the gradient norm come back together.
+        # Clipping before the divergence check is harmless: a diverged step's gradients are
+        # dropped below before they reach the weights.
+        norm = torch.nn.utils.clip_grad_norm_(trainable, settings.max_grad_norm)
+        loss, grad_norm = torch.stack([loss_sum.float(), norm.float()]).tolist()
+        if not math.isfinite(loss) or exploded(loss, vocab_size):
             optimizer.zero_grad(set_to_none=True)  # this step never reaches the weights
             what = "stopped being a number" if not math.isfinite(loss) else "shot up"
             raise EngineError(
@@ -206,9 +212,8 @@ def train(
                 f"Training became unstable (the loss {what}). Try a lower learning rate; the "
                 "last checkpoint is kept.",
                 f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}, "
-                f"limit {loss_limit(len(tokenizer)):.3g}",
+                f"limit {loss_limit(vocab_size):.3g}",
             )
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, settings.max_grad_norm))
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
@@ -302,8 +307,11 @@ def _forward_backward(
     pad_id: int,
     device: str,
     faults: Faults,
-) -> tuple[float, int, bool]:
+) -> tuple[Any, int, bool]:
     """Accumulate one step's gradients; returns (mean token loss, real tokens, out of memory).
+
+    The loss stays a device tensor (None on out-of-memory): the caller reads it back together
+    with the gradient norm, in one synchronisation.
 
     Out-of-memory is reported, not handled, here: the caller recovers outside the `except`
     block so the failed attempt's tensors (held by the traceback) are already released.
@@ -324,8 +332,8 @@ def _forward_backward(
             loss_total = loss_total + loss.detach()
             real_tokens += batch.real_tokens
     except torch.OutOfMemoryError:
-        return math.nan, 0, True
-    return float(loss_total), real_tokens, False
+        return None, 0, True
+    return loss_total, real_tokens, False
 
 
 def _reduce_micro_batch(state: TrainerState, rows_per_step: int, emitter: Emitter) -> None:

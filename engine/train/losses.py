@@ -45,13 +45,14 @@ def evaluate(
 
     was_training = model.training
     model.eval()
-    total, tokens = 0.0, 0
+    total: Any = 0.0  # summed on the device: one synchronisation at the end, not a batch
+    tokens = 0
     try:
         with torch.no_grad():
             for start in range(0, len(rows), micro_batch_size):
                 batch = collate(rows[start : start + micro_batch_size], examples, pad_id, device)
-                total += float(summed_loss(model, batch))
+                total = total + summed_loss(model, batch)
                 tokens += batch.trained_tokens
     finally:
         model.train(was_training)
-    return total / max(tokens, 1)
+    return float(total) / max(tokens, 1)
