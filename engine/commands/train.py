@@ -162,6 +162,7 @@ def execute(
             resume=resume,
             counts=counts,
             checkpointed_layers=checkpointed_layers,
+            tokenizer=tokenizer,
         )
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.

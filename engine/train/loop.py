@@ -80,11 +80,14 @@ def train(
     resume: bool = False,
     counts: DataCounts | None = None,
     checkpointed_layers: int | None = None,
+    tokenizer: Any = None,
 ) -> Outcome:
     """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`.
 
     `checkpointed_layers` is the memory plan's count of decoder layers to recompute (None:
-    all of them, when gradient checkpointing is on).
+    all of them, when gradient checkpointing is on). `tokenizer`: the caller's, when it has
+    already loaded the model folder's (engine.modeling.load_tokenizer), so it is not loaded
+    twice.
     """
     import torch
 
@@ -96,7 +99,8 @@ def train(
     if placement.device == "cpu":
         configure_cpu_threads()
     torch.manual_seed(settings.seed)
-    tokenizer = load_tokenizer(model_folder)
+    if tokenizer is None:
+        tokenizer = load_tokenizer(model_folder)
     pad_id = tokenizer.pad_token_id
     vocab_size = len(tokenizer)
 
