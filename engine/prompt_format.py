@@ -13,6 +13,7 @@ it, and inside a packed row the token before it belongs to another example.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from engine.data.examples import Example
@@ -31,8 +32,9 @@ class EncodedExample:
     def __len__(self) -> int:
         return len(self.input_ids)
 
-    @property
+    @cached_property
     def trained_tokens(self) -> int:
+        """Tokens with a loss; counted once (the loop asks for it every step)."""
         return sum(1 for label in self.labels if label != IGNORE)
 
 
