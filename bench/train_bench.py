@@ -25,7 +25,6 @@ prediction, the ratio to the baseline, and each step's loss and gradient norm.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import gc
 import itertools
@@ -422,14 +421,10 @@ def _add_ratios(results: list[dict[str, Any]]) -> None:
 
 
 def _versions() -> dict[str, str]:
-    import importlib.metadata
+    from engine.hardware import package_version
 
     names = ("torch", "transformers", "peft", "bitsandbytes", "liger-kernel")
-    found = {}
-    for name in names:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            found[name] = importlib.metadata.version(name)
-    return found
+    return {name: version for name in names if (version := package_version(name)) is not None}
 
 
 if __name__ == "__main__":
