@@ -15,13 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class Sampling:
-    temperature: float = 0.7
-    top_p: float = 0.9
-    max_new_tokens: int = 256
-    seed: int = 0
+from engine.contract.chat_protocol import Sampling
 
 
 @dataclass

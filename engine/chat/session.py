@@ -95,12 +95,7 @@ class ChatSession:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> Reply:
         ids = prompt_ids(self.tokenizer, request.chat_messages())
-        sampling = Sampling(
-            temperature=request.temperature,
-            top_p=request.top_p,
-            max_new_tokens=request.max_new_tokens,
-            seed=request.seed,
-        )
+        sampling = request.sampling
         stepper = self.eager
         # The compiled step is captured for the merged (tuned) weights; the base variant
         # changes the LoRA layers' state, so it runs eagerly rather than recompiling.

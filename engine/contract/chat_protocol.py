@@ -38,6 +38,23 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How the model writes: what the creativity slider and the length limit set.
+
+    One definition for the GUI (which fills it from its controls), the request defaults below,
+    and the engine's token loop (engine.chat.decoding).
+    """
+
+    temperature: float = 0.7
+    top_p: float = 0.9
+    max_new_tokens: int = 256
+    seed: int = 0
+
+
+_DEFAULT = Sampling()
+
+
+@dataclass(frozen=True)
 class GenerateRequest:
     """Answer `messages` (the last one is the user's turn) with the chosen variant."""
 
@@ -45,10 +62,16 @@ class GenerateRequest:
     id: str
     messages: tuple[Message, ...]
     system: str = ""
-    temperature: float = field(default=0.7, metadata={"help": "0 = always the likeliest word."})
-    top_p: float = field(default=0.9, metadata={"help": "Sample only from the top words."})
-    max_new_tokens: int = field(default=256, metadata={"help": "Length limit of the reply."})
-    seed: int = 0
+    temperature: float = field(
+        default=_DEFAULT.temperature, metadata={"help": "0 = always the likeliest word."}
+    )
+    top_p: float = field(
+        default=_DEFAULT.top_p, metadata={"help": "Sample only from the top words."}
+    )
+    max_new_tokens: int = field(
+        default=_DEFAULT.max_new_tokens, metadata={"help": "Length limit of the reply."}
+    )
+    seed: int = _DEFAULT.seed
     variant: Variant = "tuned"
 
     def __post_init__(self) -> None:
@@ -64,6 +87,10 @@ class GenerateRequest:
             raise ChatProtocolError("max_new_tokens must be between 1 and 32768")
         if self.variant not in ("tuned", "base"):
             raise ChatProtocolError("variant must be 'tuned' or 'base'")
+
+    @property
+    def sampling(self) -> Sampling:
+        return Sampling(self.temperature, self.top_p, self.max_new_tokens, self.seed)
 
     def chat_messages(self) -> list[dict[str, str]]:
         """The conversation as chat-template dicts, the system instruction first."""
@@ -111,10 +138,10 @@ def parse_request(line: str) -> ChatRequest:
                 id=str(data["id"]),
                 messages=messages,
                 system=str(data.get("system", "")),
-                temperature=float(data.get("temperature", 0.7)),
-                top_p=float(data.get("top_p", 0.9)),
-                max_new_tokens=int(data.get("max_new_tokens", 256)),
-                seed=int(data.get("seed", 0)),
+                temperature=float(data.get("temperature", _DEFAULT.temperature)),
+                top_p=float(data.get("top_p", _DEFAULT.top_p)),
+                max_new_tokens=int(data.get("max_new_tokens", _DEFAULT.max_new_tokens)),
+                seed=int(data.get("seed", _DEFAULT.seed)),
                 variant=data.get("variant", "tuned"),
             )
         if kind == "stop":
