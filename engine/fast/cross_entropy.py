@@ -42,12 +42,17 @@ class _ChunkedLinearCrossEntropy(torch.autograd.Function):
             if grad_weight_needed
             else None
         )
-        for start in range(0, hidden.shape[0], chunk_tokens):
+        trained = labels != ignore_index
+        starts = range(0, hidden.shape[0], chunk_tokens)
+        # Which chunks have a trained token, read back in one synchronisation, not one a chunk.
+        flags = [trained[s : s + chunk_tokens].any() for s in starts]
+        has_trained = torch.stack(flags).tolist() if flags else []
+        for start, wanted in zip(starts, has_trained, strict=True):
+            if not wanted:
+                continue
             stop = start + chunk_tokens
             labels_chunk = labels[start:stop]
-            valid = labels_chunk != ignore_index
-            if not bool(valid.any()):
-                continue
+            valid = trained[start:stop]
             hidden_chunk = hidden[start:stop]
             logits = (hidden_chunk @ weight.t()).float()
             capped = None
