@@ -22,8 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -31,10 +30,54 @@ from PySide6.QtCore import QThread, Signal
 
 from engine.contract.control import ControlCommand, control_line
 from engine.contract.errors import ErrorKind
-from engine.contract.events import Failed, ProtocolError, parse_line
+from engine.contract.events import Event, Failed, ProtocolError, parse_line
 
 EXIT_START_FAILED = 127
 _POLL_SECONDS = 0.05
+
+
+def follow_lines(
+    stream: IO[bytes],
+    on_line: Callable[[bytes], None],
+    ended: Callable[[], bool],
+    wait: Callable[[], bool],
+) -> bool:
+    """Hand each complete line of a growing file to `on_line` as it is written.
+
+    When nothing new is there: if `ended()` the rest (a last line without newline included) is
+    handed on and True returned; else `wait()` pauses, and returning True means "stop watching"
+    (False returned). Shared by EngineProcess and RunWatcher, which tail the same events file.
+    """
+    pending = b""
+    while True:
+        chunk = stream.readline()
+        if chunk:
+            pending += chunk
+            if pending.endswith(b"\n"):
+                on_line(pending)
+                pending = b""
+            continue
+        if ended():
+            for raw in (pending + stream.read()).splitlines():
+                on_line(raw)
+            return True
+        if wait():
+            return False
+
+
+def emit_event_line(
+    raw: bytes, on_event: Callable[[Event], None], on_error: Callable[[str], None]
+) -> None:
+    """Parse one stdout line: an event goes to `on_event`, anything else to `on_error`."""
+    line = raw.decode("utf-8", errors="replace").strip()
+    if not line:
+        return
+    try:
+        event = parse_line(line)
+    except ProtocolError as exc:
+        on_error(str(exc))
+        return
+    on_event(event)
 
 
 class EngineProcess(QThread):
@@ -157,34 +200,15 @@ class EngineProcess(QThread):
     def _tail_file(self, proc: subprocess.Popen[bytes], path: Path) -> None:
         with path.open("rb") as stream:
             stream.seek(self._tail_offset)
-            pending = b""
-            while True:
-                chunk = stream.readline()
-                if chunk:
-                    pending += chunk
-                    if pending.endswith(b"\n"):
-                        self._handle_line(pending)
-                        pending = b""
-                    continue
-                if proc.poll() is not None:
-                    rest = pending + stream.read()
-                    for raw in rest.splitlines():
-                        self._handle_line(raw)
-                    return
-                if self._detach.is_set():
-                    return
-                time.sleep(_POLL_SECONDS)
+            follow_lines(
+                stream,
+                self._handle_line,
+                ended=lambda: proc.poll() is not None,
+                wait=lambda: self._detach.wait(_POLL_SECONDS),
+            )
 
     def _handle_line(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", errors="replace").strip()
-        if not line:
-            return
-        try:
-            event = parse_line(line)
-        except ProtocolError as exc:
-            self.sig_protocol_error.emit(str(exc))
-            return
-        self.sig_event.emit(event)
+        emit_event_line(raw, self.sig_event.emit, self.sig_protocol_error.emit)
 
     # -- controlling ----------------------------------------------------------------------
     def send(self, line: str) -> bool:

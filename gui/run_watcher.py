@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from engine.contract.events import ProtocolError, parse_line
+from gui.engine_process import emit_event_line, follow_lines
 from gui.run_files import pid_alive
 
 EXIT_UNKNOWN = -1000  # the run ended while we were watching; its real status is not ours
@@ -50,38 +50,25 @@ class RunWatcher(QThread):
             if self._detach.wait(0.1):
                 self.sig_detached.emit()
                 return
-        pending = b""
         try:
             stream = self.events_path.open("rb")
         except OSError:
             self.sig_exited.emit(EXIT_UNKNOWN)
             return
         with stream:
-            while True:
-                chunk = stream.readline()
-                if chunk:
-                    pending += chunk
-                    if pending.endswith(b"\n"):
-                        self._handle(pending)
-                        pending = b""
-                    continue
-                if not pid_alive(self._pid):
-                    for raw in (pending + stream.read()).splitlines():
-                        self._handle(raw)
-                    break
-                if self._detach.wait(0.1):
-                    self.sig_detached.emit()
-                    return
+            ended = follow_lines(
+                stream,
+                self._handle,
+                ended=lambda: not pid_alive(self._pid),
+                wait=lambda: self._detach.wait(0.1),
+            )
+        if not ended:
+            self.sig_detached.emit()
+            return
         self.sig_exited.emit(EXIT_UNKNOWN)
 
     def _handle(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", errors="replace").strip()
-        if not line:
-            return
-        try:
-            self.sig_event.emit(parse_line(line))
-        except ProtocolError as exc:
-            self.sig_protocol_error.emit(str(exc))
+        emit_event_line(raw, self.sig_event.emit, self.sig_protocol_error.emit)
 
     def send_command(self, command: str) -> bool:
         """No stdin to a run we did not start: signals instead.
