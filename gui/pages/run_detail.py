@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,7 +29,7 @@ from gui.run_files import EVENTS_FILE, read_events
 from gui.run_report import Pair, RunReport, fmt, load_report, read_card
 from gui.theme import colors, icon
 from gui.widgets.loss_chart import LossChart
-from gui.widgets.page import card, header, muted, scrolling_page, section_title
+from gui.widgets.page import card, header, muted, open_in_system, scrolling_page, section_title
 
 STATE_WORDS = {
     "running": "Training now",
@@ -63,7 +62,7 @@ class CardDialog(QDialog):
         layout.addWidget(self.view)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         open_file = buttons.addButton("Open the file", QDialogButtonBox.ButtonRole.ActionRole)
-        open_file.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        open_file.clicked.connect(lambda: open_in_system(path))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
@@ -160,7 +159,7 @@ class RunDetail(QWidget):
             resume.clicked.connect(lambda: self.sig_resume_requested.emit(run.path))
             line.addWidget(resume)
         folder = QPushButton(icon("folder"), " Open folder")
-        folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path))))
+        folder.clicked.connect(lambda: open_in_system(run.path))
         line.addWidget(folder)
         line.addStretch(1)
         delete = QPushButton(icon("trash", colors()["error"]), " Delete")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QMouseEvent, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,7 +28,7 @@ from engine.contract.paths import runs_dir
 from gui.pages.run_detail import STATE_WORDS, RunDetail
 from gui.run_files import RunSummary, delete_run, list_runs, summarize
 from gui.theme import colors, icon
-from gui.widgets.page import header, muted, scrolling_page
+from gui.widgets.page import header, muted, open_in_system, scrolling_page
 from gui.widgets.sparkline import Sparkline
 
 
@@ -166,7 +166,7 @@ class RunsPage(QWidget):
         folder.setIcon(icon("folder"))
         folder.setToolTip("Open the run's folder")
         folder.setAccessibleName(f"Open the folder of run {run.name}")
-        folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path))))
+        folder.clicked.connect(lambda: open_in_system(run.path))
         buttons.addWidget(folder)
         delete = QToolButton()
         delete.setIcon(icon("trash"))

@@ -11,8 +11,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QProcess, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from engine.contract.events import ExportFinished
 from engine.contract.paths import lmstudio_models_dir
 from gui.export_controller import lmstudio_destination
-from gui.widgets.page import card, muted, section_title
+from gui.widgets.page import card, muted, open_in_system, section_title
 
 FORMAT_NAMES = {"adapter": "Adapter", "merged": "Merged model", "gguf": "GGUF model"}
 
@@ -206,4 +206,4 @@ class ShareResult(QWidget):
     def _on_open_clicked(self) -> None:
         folder = self.folder()
         if folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+            open_in_system(folder)

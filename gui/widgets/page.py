@@ -1,8 +1,12 @@
-"""Small building blocks every page uses: a title with a subtitle, cards, scrolling."""
+"""Small building blocks every page uses: a title with a subtitle, cards, scrolling, and
+opening a file or folder in the system's own app."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 PAGE_MARGINS = (36, 28, 36, 28)
@@ -63,3 +67,8 @@ def scrolling_page(parent: QWidget) -> QVBoxLayout:
     layout.setContentsMargins(*PAGE_MARGINS)
     layout.setSpacing(16)
     return layout
+
+
+def open_in_system(path: Path | str) -> None:
+    """Show a local file or folder in the system's file manager or default app."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
