@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
+
+from engine.contract.json_file import write_json_atomic
 
 Side = Literal["left", "right"]
 Pick = Literal["left", "right", "tie"]
@@ -166,11 +167,7 @@ class ABTest:
 
     def save(self, run_dir: Path) -> Path:
         """Write <run_dir>/ab-test.json (to a temporary file first, then renamed)."""
-        path = Path(run_dir) / AB_TEST_FILE
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return write_json_atomic(Path(run_dir) / AB_TEST_FILE, self.to_dict())
 
     @classmethod
     def load(cls, run_dir: Path) -> ABTest | None:

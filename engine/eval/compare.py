@@ -19,7 +19,6 @@ and the model card never copies them.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -27,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from engine.contract.json_file import write_json_atomic
 from engine.data.examples import Example
 from engine.eval.perplexity import HeldoutLoss, batches_from_sequences, heldout_loss
 from engine.eval.style import style_breakdown
@@ -201,11 +201,7 @@ def summarise(result: dict[str, Any]) -> list[str]:
 
 def write_evaluation(run_dir: Path, result: dict[str, Any]) -> Path:
     """Save `result` as <run_dir>/evaluation.json (written to a temporary file, then renamed)."""
-    path = Path(run_dir) / EVALUATION_FILE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_json_atomic(Path(run_dir) / EVALUATION_FILE, result)
 
 
 def read_evaluation(run_dir: Path) -> dict[str, Any] | None:
