@@ -100,7 +100,7 @@ class PersonalData:
             return text
         from engine.data.pii import redact
 
-        text, replaced = redact(text, self.redact_kinds)
+        text, replaced = redact(text, self.redact_kinds, findings)
         counts.update(replaced)
         return text
 

@@ -512,12 +512,23 @@ def scan(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
     return sorted((f for f in taken if f.kind in wanted), key=lambda f: f.start)
 
 
-def redact(text: str, kinds: Iterable[str]) -> tuple[str, Counter[str]]:
-    """`text` with each finding of `kinds` replaced by its placeholder, and counts per kind."""
+def redact(
+    text: str, kinds: Iterable[str], findings: list[Finding] | None = None
+) -> tuple[str, Counter[str]]:
+    """`text` with each finding of `kinds` replaced by its placeholder, and counts per kind.
+
+    `findings`, when given, is what `scan(text)` already returned for this text, so a row that
+    was scanned to be counted is not scanned a second time to be redacted.
+    """
+    if findings is None:
+        findings = scan(text, kinds)
+    else:
+        wanted = set(_check_kinds(kinds))
+        findings = [f for f in findings if f.kind in wanted]
     counts: Counter[str] = Counter()
     pieces: list[str] = []
     last = 0
-    for finding in scan(text, kinds):
+    for finding in findings:
         pieces.append(text[last : finding.start])
         pieces.append(PLACEHOLDERS[finding.kind])
         counts[finding.kind] += 1
