@@ -32,12 +32,10 @@ def compute_dtype(device: str) -> Any:
 
 
 def load_tokenizer(info: RunInfo) -> Any:
-    from transformers import AutoTokenizer
+    """The run's tokenizer (saved beside the adapter), loaded as training loads it."""
+    from engine.modeling import load_tokenizer as load_folder_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(info.tokenizer_dir)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
+    return load_folder_tokenizer(info.tokenizer_dir)
 
 
 def load_base_4bit(base_dir: Path, device: str) -> Any:
