@@ -7,6 +7,7 @@ held-out loss (the check on writing the model has not seen) is drawn as dots joi
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.theme import colors
@@ -15,7 +16,12 @@ SMOOTHING = 0.3  # exponential moving average weight of the previous value
 
 
 class LossChart(QWidget):
-    """Two curves that grow as events arrive; `clear()` for a new run."""
+    """Two curves that grow as events arrive; `clear()` for a new run.
+
+    Points are recorded at once but drawn on the next turn of the event loop: replaying a
+    long run's history (a resumed or reattached run, the run page) adds thousands of points in
+    one go, and handing pyqtgraph the whole curve again for each one was quadratic.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +66,10 @@ class LossChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
+        self._redraw_timer.timeout.connect(self._redraw)
         self.clear()
 
     def apply_colors(self) -> None:
@@ -92,16 +102,17 @@ class LossChart(QWidget):
         self.steps.append(step)
         self.losses.append(loss)
         self.smoothed.append(SMOOTHING * previous + (1 - SMOOTHING) * loss)
-        self._redraw()
+        self._redraw_timer.start()
 
     def add_heldout(self, step: int, loss: float) -> None:
         if self.heldout_steps and step <= self.heldout_steps[-1]:
             return
         self.heldout_steps.append(step)
         self.heldout_losses.append(loss)
-        self._redraw()
+        self._redraw_timer.start()
 
     def _redraw(self) -> None:
+        self._redraw_timer.stop()
         self._raw.setData(self.steps, self.losses)
         self._train.setData(self.steps, self.smoothed)
         self._heldout.setData(self.heldout_steps, self.heldout_losses)
