@@ -125,6 +125,7 @@ class RunSummary:
     total_steps: int = 0
     checkpoint_step: int = 0
     losses: list[float] = field(default_factory=list)
+    train_points: list[tuple[int, float]] = field(default_factory=list)  # (step, loss)
     heldout: list[tuple[int, float]] = field(default_factory=list)
     final_loss: float | None = None
     error: str = ""
@@ -163,6 +164,7 @@ def summarize(run_dir: Path) -> RunSummary:
             summary.steps = event.step
             summary.total_steps = event.total_steps
             summary.losses.append(event.loss)
+            summary.train_points.append((event.step, event.loss))
         elif isinstance(event, Evaluation):
             summary.heldout.append((event.step, event.heldout_loss))
         elif isinstance(event, Finished):

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.run_files import EVENTS_FILE, read_events
 from gui.run_report import Pair, RunReport, fmt, load_report, read_card
 from gui.theme import colors, icon
 from gui.widgets.loss_chart import LossChart
@@ -273,12 +272,10 @@ class RunDetail(QWidget):
         box.addWidget(section_title("How training went"))
         self.chart = LossChart()
         self.chart.setMinimumHeight(230)
-        for event in read_events(report.summary.path / EVENTS_FILE):
-            kind = type(event).__name__
-            if kind == "StepProgress":
-                self.chart.add_train(event.step, event.loss)  # type: ignore[attr-defined]
-            elif kind == "Evaluation":
-                self.chart.add_heldout(event.step, event.heldout_loss)  # type: ignore[attr-defined]
+        for step, loss in report.summary.train_points:  # read once, by load_report
+            self.chart.add_train(step, loss)
+        for step, loss in report.summary.heldout:
+            self.chart.add_heldout(step, loss)
         if not self.chart.steps:
             box.addWidget(muted("No training steps were recorded for this run."))
             self.chart.setVisible(False)
