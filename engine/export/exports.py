@@ -120,7 +120,8 @@ def export_gguf(
     tokenizer = load_tokenizer(info)
     modelfile = modelfile_text("MODEL.gguf", tokenizer)  # checks the template early too
     check_destination(out, overwrite)
-    needed = int(parameter_count(info.base_model_dir) * bytes_per_weight(quant))  # type: ignore
+    params = parameter_count(info.base_model_dir)
+    needed = int(params * bytes_per_weight(quant))  # type: ignore[arg-type]
     check_free_space(out, needed)
 
     model_slug = slug(info.run_dir.name)
@@ -130,7 +131,6 @@ def export_gguf(
         model_folder.mkdir(parents=True)
         progress("merging", 0, 1)
         # Small models merge in fp32 (exact); large ones in their own 16-bit type (RAM).
-        params = parameter_count(info.base_model_dir)
         merged = load_merged(info, "float32" if params < 2_000_000_000 else "auto")
         write_gguf(
             merged.state_dict(),
