@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from gui.run_report import Pair, RunReport, fmt, load_report, read_card
 from gui.theme import colors, icon
-from gui.widgets.loss_chart import LossChart
 from gui.widgets.page import card, header, muted, open_in_system, scrolling_page, section_title
 
 STATE_WORDS = {
@@ -270,6 +269,10 @@ class RunDetail(QWidget):
     def _chart(self, report: RunReport) -> QWidget:
         frame, box = card()
         box.addWidget(section_title("How training went"))
+        # pyqtgraph + numpy take ~0.3 s to import: not while the first window opens (the Runs
+        # page, which imports this module, is the first page people who trained before see).
+        from gui.widgets.loss_chart import LossChart
+
         self.chart = LossChart()
         self.chart.setMinimumHeight(230)
         for step, loss in report.summary.train_points:  # read once, by load_report
