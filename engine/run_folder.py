@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.config import RunConfig
+from engine.contract.json_file import write_json_atomic
 from engine.contract.paths import runs_dir
 
 VERSIONED_PACKAGES = ("torch", "transformers", "peft", "bitsandbytes", "tokenizers", "quillora")
@@ -51,16 +52,6 @@ def hardware_summary() -> dict[str, Any]:
     }
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written .tmp behind
-        raise
-
-
 class RunFolder:
     """Paths and writers for one run folder."""
 
@@ -84,7 +75,7 @@ class RunFolder:
         return RunConfig.from_dict(self.read_run()["config"])
 
     def write_run(self, config: RunConfig, base_model_path: Path, state: str) -> None:
-        _write_json_atomic(
+        write_json_atomic(
             self.run_json,
             {
                 "config": config.to_dict(),
@@ -100,7 +91,7 @@ class RunFolder:
         """Merge `fields` (state, result, ...) into run.json."""
         data = self.read_run()
         data.update(fields)
-        _write_json_atomic(self.run_json, data)
+        write_json_atomic(self.run_json, data)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        _write_json_atomic(self.manifest, manifest)
+        write_json_atomic(self.manifest, manifest)
