@@ -9,13 +9,13 @@ asked for it (`--overwrite`), and then only after the new one is complete.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.safety.atomic import DISK_FULL_ERRNOS
 
 # Room kept free beyond the export's own size, so the system never runs completely dry.
 DISK_MARGIN_BYTES = 256 * 1024**2
@@ -78,7 +78,7 @@ def staged_folder(out: Path, overwrite: bool) -> Iterator[Path]:
         yield staging
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if exc.errno in DISK_FULL_ERRNOS:
             # The up-front check passed but the drive filled up meanwhile.
             raise EngineError(
                 ErrorKind.DISK_FULL,
