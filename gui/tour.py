@@ -60,10 +60,11 @@ def _write_sample_runs(root: Path) -> None:
     from engine.contract.config import DataSettings, ModelSettings, RunConfig
     from engine.contract.errors import ErrorKind
     from engine.contract.events import Failed, Finished
+    from gui.pages.try_tour import TOUR_RUN
 
     samples = [
         (
-            "20261126-101500-demo",
+            TOUR_RUN,  # the finished demo run the Try it and Share screens use too
             "demo",
             40,
             Finished(
@@ -182,10 +183,12 @@ def _run_detail_shots(window: object, shot: Callable[..., None], dark: bool) -> 
     (light only) an old run without an evaluation."""
     from PySide6.QtWidgets import QScrollArea
 
+    from gui.pages.try_tour import TOUR_RUN
+
     page = window.runs_page  # type: ignore[attr-defined]
     page.refresh()
     by_name = {run.name: run.path for run in page.summaries}
-    finished = by_name.get("20261126-101500-demo")
+    finished = by_name.get(TOUR_RUN)
     if finished is None:
         return
     page.show_detail(finished)

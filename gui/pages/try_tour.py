@@ -65,13 +65,20 @@ SAMPLES = [
 
 
 def tour_run(root: Path | None = None) -> Path:
-    """A finished demo run folder with held-out samples, inside the current data folder."""
+    """A finished demo run folder with held-out samples, inside the current data folder.
+
+    The whole tour writes this run with its history first (gui/tour.py); on its own (the
+    page tests) a minimal run.json is enough.
+    """
     run = (root or runs_dir()) / TOUR_RUN
     (run / "adapter").mkdir(parents=True, exist_ok=True)
     (run / "adapter" / "adapter_config.json").write_text("{}", encoding="utf-8")
-    (run / "run.json").write_text(json.dumps({"config": {"model": {"name": "demo"}}}), "utf-8")
-    evaluation = {"samples": [{"prompt": p, "base": b, "tuned": t} for p, b, t in SAMPLES]}
-    (run / "evaluation.json").write_text(json.dumps(evaluation), encoding="utf-8")
+    if not (run / "run.json").exists():
+        (run / "run.json").write_text(json.dumps({"config": {"model": {"name": "demo"}}}), "utf-8")
+    evaluation_file = run / "evaluation.json"
+    evaluation = json.loads(evaluation_file.read_text("utf-8")) if evaluation_file.exists() else {}
+    evaluation["samples"] = [{"prompt": p, "base": b, "tuned": t} for p, b, t in SAMPLES]
+    evaluation_file.write_text(json.dumps(evaluation), encoding="utf-8")
     return run
 
 
