@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +26,7 @@ from engine.contract.chat_protocol import (
     GenerateRequest,
     Message,
     QuitRequest,
+    Sampling,
     StopRequest,
     Variant,
     to_line,
@@ -38,16 +38,6 @@ from gui.engine_process import EngineProcess
 
 HISTORY_FILE = "chat-history.json"
 HISTORY_SCHEMA = 1
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """How the model writes: what the creativity slider and the length limit set."""
-
-    temperature: float = 0.7
-    top_p: float = 0.9
-    max_new_tokens: int = 256
-    seed: int = 0
 
 
 def load_history(run_dir: Path) -> list[Message]:

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.contract.chat_protocol import GenerateRequest
-from gui.chat_controller import Sampling
+from engine.contract.chat_protocol import GenerateRequest, Sampling
 
 LENGTHS = (("Short", 96), ("Medium", 256), ("Long", 600))
 
