@@ -37,12 +37,24 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 def resolve_model(
     name: str, revision: str = "main", emitter: Emitter | None = None, root: Path | None = None
 ) -> Path:
-    """The local folder holding model `name`: 'demo', a folder, or a Hugging Face Hub id."""
-    if name == "demo":
+    """The local folder holding model `name`: 'demo', a folder, a .gguf file, or a Hub id.
+
+    'tiny-test' is the random test model (engine/tiny_test_model.py), for tests only.
+    """
+    from engine.demo import DEMO_MODEL
+    from engine.tiny_test_model import TINY_TEST_MODEL
+
+    if name == DEMO_MODEL:
         from engine.demo import ensure_demo_model
 
         return ensure_demo_model(root)
+    if name == TINY_TEST_MODEL:
+        from engine.tiny_test_model import ensure_tiny_test_model
+
+        return ensure_tiny_test_model(root)
     folder = Path(name).expanduser()
+    if folder.suffix.lower() == ".gguf":
+        return converted_gguf_model(folder, root)
     if folder.is_dir():
         check_model_folder(folder)
         return folder
@@ -53,6 +65,20 @@ def resolve_model(
             "Choose an existing folder or a Hugging Face model id such as 'org/name'.",
         )
     return download_model(name, revision, emitter)
+
+
+def converted_gguf_model(path: Path, root: Path | None = None) -> Path:
+    """The cached bf16 folder converted from the .gguf file `path` (converted on first use)."""
+    from engine.contract.paths import converted_gguf_dir
+    from engine.gguf_import import converted_folder_name, ensure_converted
+
+    if not path.is_file():
+        raise EngineError(
+            ErrorKind.MODEL_NOT_FOUND,
+            f"There is no model file at {path}.",
+            "Choose the .gguf file again, or a model from the list.",
+        )
+    return ensure_converted(path, converted_gguf_dir(root) / converted_folder_name(path))
 
 
 def check_model_folder(folder: Path) -> None:

@@ -21,10 +21,11 @@ from engine.contract.config import ConfigError, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Finished, RunStarted
 from engine.emit import Emitter
+from engine.tiny_test_model import TINY_TEST_MODEL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="Hub id, local folder, or 'demo'")
+    parser.add_argument("--model", default=None, help="Hub id, local folder, .gguf file, or 'demo'")
     parser.add_argument("--data", nargs="+", default=None, help="files or folders to learn from")
     parser.add_argument("--output", type=Path, default=None, help="the run folder to create")
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
@@ -128,12 +129,13 @@ def execute(
     )
     if not resume and args.config is None:
         config = _apply_dial(config, prepared, model_folder)
-    if not resume and config.model.name == "demo":
-        # The demo's base weights are random: it needs its own learning rate whatever the
-        # dial or the settings file derived for real models (recorded in run.json).
-        from engine.demo import demo_training
+    if not resume and config.model.name == TINY_TEST_MODEL:
+        # The test model's base weights are random: it needs its own learning rate whatever
+        # the dial or the settings file derived for real models (recorded in run.json). The
+        # real demo model trains with the dial's rates, like any base.
+        from engine.tiny_test_model import tiny_test_training
 
-        config = config.replace(training=demo_training(config.training))
+        config = config.replace(training=tiny_test_training(config.training))
     if not resume:
         run.write_run(config, model_folder, state="training")
         run.write_manifest(prepared.manifest)

@@ -28,7 +28,17 @@ def runs_dir(root: Path | None = None) -> Path:
 
 
 def demo_model_dir(root: Path | None = None) -> Path:
-    return (root or data_dir()) / "cache" / "demo-model"
+    """The demo model (SmolLM2-135M-Instruct), converted once from its GGUF file."""
+    return (root or data_dir()) / "cache" / "demo-smollm2-135m-instruct"
+
+
+def tiny_test_model_dir(root: Path | None = None) -> Path:
+    return (root or data_dir()) / "cache" / "tiny-test-model"
+
+
+def converted_gguf_dir(root: Path | None = None) -> Path:
+    """Where .gguf files chosen as a base are kept after conversion (one folder each)."""
+    return (root or data_dir()) / "cache" / "converted-gguf"
 
 
 def lmstudio_models_dir(home: Path | None = None) -> Path | None:

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_real_chat_engine_streams_into_the_panel(qtbot, demo_run_copy: Path):
-    run = demo_run_copy  # a real 3-step demo run (tests/conftest.py); chat writes into it
+def test_real_chat_engine_streams_into_the_panel(qtbot, tiny_run_copy: Path):
+    run = tiny_run_copy  # a real 3-step demo run (tests/conftest.py); chat writes into it
     page = TryPage()  # the real engine command line
     qtbot.addWidget(page)
     page.set_run(run)

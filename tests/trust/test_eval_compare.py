@@ -1,6 +1,6 @@
 """Base versus tuned on a tiny real model: perplexity and style both move toward the samples.
 
-The demo model (engine.demo) is a 2-layer Llama with random weights; a LoRA adapter trained
+The tiny test model (engine.tiny_test_model) is a 2-layer Llama with random weights; a LoRA adapter trained
 for a few dozen steps on a handful of texts in one voice must make held-out texts in that
 voice less surprising and its own answers closer in style.
 """
@@ -49,9 +49,9 @@ def one_thread() -> Iterator[None]:
 def tuned(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> tuple:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from engine.demo import ensure_demo_model
+    from engine.tiny_test_model import ensure_tiny_test_model
 
-    folder = ensure_demo_model(tmp_path_factory.mktemp("demo-root"))
+    folder = ensure_tiny_test_model(tmp_path_factory.mktemp("demo-root"))
     tokenizer = AutoTokenizer.from_pretrained(folder)
     torch.manual_seed(0)
     base = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
