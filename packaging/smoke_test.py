@@ -11,7 +11,8 @@ folder, Hugging Face offline) and checks, in order:
 3. the GUI: started on a virtual screen (Xvfb on Linux when there is no display; the
    offscreen platform when Xvfb is missing), it must show its main window and stay up;
    a screenshot of the screen is saved as PNG where the platform allows;
-4. `Quillora --engine selftest`: the demo model is built and trained inside the bundle;
+4. `Quillora --engine selftest`: the real demo model (SmolLM2-135M-Instruct) is converted
+   from the GGUF file shipped in the bundle and trained a few steps, offline;
    the loss must fall.
 
 Any import error, missing file or traceback in the app's output fails the test. Exit code 0
