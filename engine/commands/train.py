@@ -131,7 +131,11 @@ def execute(
         )
     )
 
+    if device == "cpu":  # before a download: the catalog knows the size of its models
+        _refuse_too_big_for_the_cpu(config.model.name, None)
     model_folder = resolve_model(config.model.name, config.model.revision, emitter)
+    if device == "cpu":
+        _refuse_too_big_for_the_cpu(config.model.name, model_folder)
     tokenizer = load_tokenizer(model_folder)
     prepared = prepare_examples(
         config.data,
@@ -236,6 +240,32 @@ def _evaluate_guarded(
             write_evaluation(run_dir, {"note": note, "error": error})
         emitter.emit(Log(message=note, level="warning"))
         emitter.emit(Report(name="evaluation", body={"error": error, "note": note}))
+
+
+def _refuse_too_big_for_the_cpu(name: str, model_folder: Path | None) -> None:
+    """Without a GPU, refuse a model that would keep the processor busy for most of a day (or
+    needs more memory than this computer has), in the Model step's own words
+    (engine.contract.cpu_fit). The size comes from the catalog or the model's config.json."""
+    import json
+
+    from engine.contract.catalog import CatalogError, find, shape_from_config
+    from engine.contract.cpu_fit import cpu_fit
+    from engine.hardware import system_memory_gib
+
+    try:
+        entry = find(name)
+        if entry is not None:
+            shape = entry.shape
+        elif model_folder is not None:
+            config = json.loads((model_folder / "config.json").read_text(encoding="utf-8"))
+            shape = shape_from_config(config)
+        else:
+            return
+    except (OSError, ValueError, CatalogError):
+        return  # an unusual config: the loader will say what is wrong with it
+    fit = cpu_fit(shape, system_memory_gib())
+    if fit.badge == "too big":
+        raise EngineError(ErrorKind.NO_GPU, fit.reason, detail=f"model: {name}")
 
 
 def _evaluate(

@@ -101,9 +101,10 @@ def test_packed_examples_equal_alone_on_the_real_model(
     print(
         f"packed-vs-alone max |diff| {worst:.4f}, with cross-attention {leak:.3f}, scale {scale:.1f}"
     )
-    # bf16 compute: same math in differently shaped matmuls rounds differently in the last bits.
-    assert worst < 0.02 * scale
-    assert leak > 5 * worst  # the check would notice examples attending to each other
+    # bf16 compute through 30 layers: the same math in differently shaped matmuls rounds
+    # differently (measured: 0.75 on logits of scale 33); cross-attention moves them by ~27.
+    assert worst < 0.05 * scale
+    assert leak > 10 * worst  # the check would notice examples attending to each other
 
 
 def test_the_dials_learning_rate_is_the_one_used(
