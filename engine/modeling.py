@@ -19,6 +19,7 @@ from typing import Any
 from engine.contract.config import LoraSettings
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import DownloadProgress
+from engine.contract.paths import is_gguf_file
 from engine.emit import Emitter
 
 WEIGHT_PATTERNS = ["*.safetensors", "*.safetensors.index.json"]
@@ -53,7 +54,7 @@ def resolve_model(
 
         return ensure_tiny_test_model(root)
     folder = Path(name).expanduser()
-    if folder.suffix.lower() == ".gguf":
+    if folder.suffix.lower() == ".gguf" or (folder.is_file() and is_gguf_file(folder)):
         return converted_gguf_model(folder, root)
     if folder.is_dir():
         check_model_folder(folder)

@@ -50,6 +50,25 @@ def lmstudio_models_dir(home: Path | None = None) -> Path | None:
     return None
 
 
+def ollama_models_dir(home: Path | None = None) -> Path | None:
+    """Ollama's model files (GGUF blobs named by their SHA-256), else None."""
+    candidate = (home or Path.home()) / ".ollama" / "models" / "blobs"
+    return candidate if candidate.is_dir() else None
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def is_gguf_file(path: Path) -> bool:
+    """True when `path` is a file that starts like a GGUF model (Ollama's blobs have no
+    .gguf suffix, so the first four bytes decide)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == GGUF_MAGIC
+    except OSError:
+        return False
+
+
 def assets_dir() -> Path:
     """Bundled assets: beside the packages in a checkout, inside the bundle when frozen."""
     frozen_root = os.environ.get("QUILLORA_ASSETS")

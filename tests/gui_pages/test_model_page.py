@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from engine.contract.catalog import load_catalog
+from engine.contract.cpu_fit import cpu_fit
 from engine.contract.estimates import fit_badge
 from gui.downloads import ModelDownload, format_bytes
 from gui.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
@@ -54,11 +55,26 @@ def test_fit_badges_follow_the_doctor_report(page: ModelPage, gpu_gib: float | N
     for entry in load_catalog():
         if entry.is_demo:
             continue
-        expected = fit_badge(entry.shape, gpu_gib, 1024)
+        if gpu_gib is None:  # trained on the processor: time and memory decide
+            expected = cpu_fit(entry.shape, 16.0).badge
+        else:
+            expected = fit_badge(entry.shape, gpu_gib, 1024)
         assert page.badge_of(entry.hub_id) == expected
-        if gpu_gib is None:
-            assert expected == "needs an NVIDIA GPU"
     assert ("No NVIDIA GPU" in page.hardware.text()) == (gpu_gib is None)
+
+
+def test_without_a_gpu_small_models_train_on_the_processor_and_8b_is_refused(
+    page: ModelPage,
+) -> None:
+    page.set_doctor_report(demo_doctor_report(None, memory_gib=16.0))
+    assert page.badge_of("Qwen/Qwen2.5-0.5B-Instruct") == "fits"
+    assert page.badge_of("meta-llama/Llama-3.1-8B-Instruct") == "too big"
+    assert "16 GB of memory" in page.hardware.text()
+    card = page.cards["meta-llama/Llama-3.1-8B-Instruct"]
+    assert "Too big without a GPU" in card.badge.text()
+    assert "demo model" in card.memory.text() and "processor" in card.memory.text()
+    small = page.cards["Qwen/Qwen2.5-0.5B-Instruct"]
+    assert "Trains on this processor" in small.badge.text() and "minutes" in small.memory.text()
 
 
 def test_small_gpu_shows_every_kind_of_badge(page: ModelPage) -> None:
@@ -234,4 +250,27 @@ def test_local_folder_and_cached_models_get_a_fit_badge(page: ModelPage, tmp_pat
     assert any("Fits this computer" in text and "GB of GPU memory" in text for text in labels)
     page.set_doctor_report(demo_doctor_report(None))
     labels = [label.text() for label in page.local.findChildren(QLabel)]
-    assert any("Needs an NVIDIA GPU" in text for text in labels)
+    assert any("Trains on this processor" in text for text in labels)
+
+
+def test_a_gguf_file_can_be_chosen_as_the_base(page: ModelPage, qtbot: QtBot, tmp_path: Path):
+    import gguf
+    import numpy as np
+
+    path = tmp_path / "Llama-3.2-1B-Instruct-Q4_K_M.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with qtbot.waitSignal(page.local.sig_chosen) as chosen:
+        assert page.local.choose_gguf(path)
+    assert chosen.args == [str(path)]
+    assert "converts it" in page.local.gguf_status.text()
+
+    notes = tmp_path / "notes.gguf"
+    notes.write_text("not a model")
+    with qtbot.assertNotEmitted(page.local.sig_chosen):
+        assert not page.local.choose_gguf(notes)
+    assert "not a GGUF model file" in page.local.gguf_status.text()
