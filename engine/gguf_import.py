@@ -18,16 +18,23 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.contract.errors import EngineError, ErrorKind
 
 MARKER = "quillora-gguf-source.json"
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: SmolLM-style digit splitting restored
 
 # GGUF architecture names (general.architecture) of decoder-only text models that both
 # transformers' GGUF loader and our 4-bit LoRA path handle. Mixture-of-experts, encoder-
 # decoder and state-space models are left out: they do not train well (or at all) here.
 TRAINABLE_ARCHITECTURES = ("llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3")
+
+# llama.cpp pre-tokenizers (tokenizer.ggml.pre) that split every digit on its own before the
+# GPT-2 regex, as SmolLM's and StarCoder's tokenizer.json do with a `Digits` step.
+# transformers' GGUF loader does not know them and would keep numbers whole, so the
+# converted tokenizer would cut "2025" differently from the one the model was trained with.
+DIGIT_SPLITTING_PRE_TOKENIZERS = ("smollm", "starcoder", "refact")
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,8 @@ class GgufFacts:
     architecture: str
     name: str
     license: str
-    file_type: int  # llama.cpp's LLAMA_FTYPE: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 7 Q8_0, ...
+    file_type: int
+    pre_tokenizer: str  # tokenizer.ggml.pre: llama.cpp's name for how text is split  # llama.cpp's LLAMA_FTYPE: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 7 Q8_0, ...
 
     @property
     def quantised(self) -> bool:
@@ -69,6 +77,7 @@ def read_gguf_facts(path: Path) -> GgufFacts:
         architecture=text("general.architecture"),
         name=text("general.name"),
         license=text("general.license"),
+        pre_tokenizer=text("tokenizer.ggml.pre"),
         file_type=int(file_type.contents()) if file_type is not None else 0,
     )
 
@@ -121,7 +130,7 @@ def ensure_converted(path: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".gguf-convert-", dir=target.parent))
     try:
-        convert_gguf(path, staging)
+        convert_gguf(path, staging, facts)
         (staging / MARKER).write_text(
             json.dumps({"source": source_key(path), "architecture": facts.architecture}),
             encoding="utf-8",
@@ -135,7 +144,7 @@ def ensure_converted(path: Path, target: Path) -> Path:
     return target
 
 
-def convert_gguf(path: Path, folder: Path) -> None:
+def convert_gguf(path: Path, folder: Path, facts: GgufFacts) -> None:
     """Write the dequantised (bf16) model, its config and tokenizer from `path` into `folder`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
@@ -157,9 +166,24 @@ def convert_gguf(path: Path, folder: Path) -> None:
             "the converter does not know. Choose another .gguf file or a model from the list.",
             detail=repr(exc)[:1000],
         ) from exc
+    if facts.pre_tokenizer in DIGIT_SPLITTING_PRE_TOKENIZERS:
+        split_digits_like_training(tokenizer)
     model.config.name_or_path = path.stem
     if tokenizer.eos_token_id is not None:
         model.generation_config.eos_token_id = tokenizer.eos_token_id
         model.generation_config.pad_token_id = tokenizer.pad_token_id or tokenizer.eos_token_id
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
+
+
+def split_digits_like_training(tokenizer: Any) -> None:
+    """Give the tokenizer the SmolLM / StarCoder pre-tokenizer: each digit alone, then the
+    GPT-2 byte-level split (what their tokenizer.json holds and llama.cpp's "smollm" does)."""
+    from tokenizers import pre_tokenizers
+
+    tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+        ]
+    )
