@@ -126,7 +126,7 @@ def test_chat_stops_at_the_end_token(real_demo_run: Path) -> None:
     from engine.chat.session import ChatSession
     from engine.contract.chat_protocol import GenerateRequest, Message
 
-    session = ChatSession(read_run(real_demo_run), merged=False, device="cpu")
+    session = ChatSession(read_run(real_demo_run), merged=True, device="cpu")  # as on a CPU
     assert session.tokenizer.convert_tokens_to_ids(END) in session.eos_ids
     ask = "Write a one-sentence tagline for a small bakery."
     request = GenerateRequest(

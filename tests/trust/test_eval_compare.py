@@ -93,7 +93,7 @@ def test_tuned_moves_toward_the_samples(tuned: tuple, tmp_path: Path) -> None:
     torch.manual_seed(123)
     expected_next = torch.rand(1)
     torch.manual_seed(123)
-    result = evaluate_run(model, tokenizer, heldout, max_prompts=4, max_new_tokens=30, seed=3)
+    result = evaluate_run(model, tokenizer, heldout, max_prompts=6, max_new_tokens=30, seed=3)
     assert torch.rand(1) == expected_next  # the caller's random state is left alone
 
     ppl = result["perplexity"]
@@ -101,7 +101,8 @@ def test_tuned_moves_toward_the_samples(tuned: tuple, tmp_path: Path) -> None:
     assert ppl["base"]["tokens"] == ppl["tuned"]["tokens"] > 0
     style = result["style"]
     assert style["tuned"]["score"] > style["base"]["score"]
-    assert len(result["samples"]) == 4
+    assert len(result["samples"]) == 3  # on the CPU the check is cut to 3 prompts
+    assert result["generation"]["max_prompts"] == 3
     assert all(set(s) == {"prompt", "base", "tuned"} for s in result["samples"])
     assert len(result["summary"]) == 2 and "less" in result["summary"][0]
 
