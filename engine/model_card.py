@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.ab_test import ABTest
+from engine.contract.catalog import DEMO_ORIGIN
 from engine.contract.pii_kinds import LABELS as PII_LABELS
-from engine.demo import DEMO_MODEL, DEMO_ORIGIN
+from engine.demo import DEMO_MODEL
 from engine.tiny_test_model import TINY_TEST_MODEL
 
 CARD_FILE = "model-card.md"
