@@ -12,6 +12,7 @@ like any other base. Nothing is downloaded. The file, not the converted folder, 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.contract.errors import EngineError, ErrorKind
@@ -68,11 +69,13 @@ def _installed_gguf() -> list[Path]:
     ]
 
 
-def ensure_demo_model(root: Path | None = None) -> Path:
+def ensure_demo_model(
+    root: Path | None = None, on_convert: Callable[[], None] = lambda: None
+) -> Path:
     """The demo model's folder, converting the shipped GGUF file first if needed."""
     from engine.gguf_import import ensure_converted
 
-    return ensure_converted(demo_gguf_path(), demo_model_dir(root))
+    return ensure_converted(demo_gguf_path(), demo_model_dir(root), on_convert)
 
 
 def builtin_examples():  # -> list[Example]

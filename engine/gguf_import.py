@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,13 +121,17 @@ def is_converted(folder: Path, path: Path) -> bool:
     return isinstance(marker, dict) and marker.get("source") == source_key(path)
 
 
-def ensure_converted(path: Path, target: Path) -> Path:
-    """`target` holding the bf16 conversion of the GGUF file `path`, converting it first if needed."""
+def ensure_converted(
+    path: Path, target: Path, on_convert: Callable[[], None] = lambda: None
+) -> Path:
+    """`target` holding the bf16 conversion of the GGUF file `path`, converting it first if
+    needed (`on_convert` is called just before a conversion starts)."""
     path = path.expanduser()
     if is_converted(target, path):
         return target
     facts = read_gguf_facts(path)
     check_trainable(path, facts)
+    on_convert()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".gguf-convert-", dir=target.parent))
     try:

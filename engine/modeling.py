@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.contract.config import LoraSettings
 from engine.contract.errors import EngineError, ErrorKind
-from engine.contract.events import DownloadProgress
+from engine.contract.events import DownloadProgress, Log
 from engine.contract.paths import is_gguf_file
 from engine.emit import Emitter
 
@@ -48,14 +49,14 @@ def resolve_model(
     if name == DEMO_MODEL:
         from engine.demo import ensure_demo_model
 
-        return ensure_demo_model(root)
+        return ensure_demo_model(root, _conversion_notice(emitter, "the demo model"))
     if name == TINY_TEST_MODEL:
         from engine.tiny_test_model import ensure_tiny_test_model
 
         return ensure_tiny_test_model(root)
     folder = Path(name).expanduser()
     if folder.suffix.lower() == ".gguf" or (folder.is_file() and is_gguf_file(folder)):
-        return converted_gguf_model(folder, root)
+        return converted_gguf_model(folder, root, _conversion_notice(emitter, folder.name))
     if folder.is_dir():
         check_model_folder(folder)
         return folder
@@ -68,7 +69,24 @@ def resolve_model(
     return download_model(name, revision, emitter)
 
 
-def converted_gguf_model(path: Path, root: Path | None = None) -> Path:
+def _conversion_notice(emitter: Emitter | None, what: str) -> Callable[[], None]:
+    """Says, before a GGUF conversion starts, why the first step takes a while."""
+
+    def notice() -> None:
+        if emitter is not None:
+            emitter.emit(
+                Log(
+                    message=f"Preparing {what} for training: this happens once and takes "
+                    "about half a minute for a small model."
+                )
+            )
+
+    return notice
+
+
+def converted_gguf_model(
+    path: Path, root: Path | None = None, on_convert: Callable[[], None] = lambda: None
+) -> Path:
     """The cached bf16 folder converted from the .gguf file `path` (converted on first use)."""
     from engine.contract.paths import converted_gguf_dir
     from engine.gguf_import import converted_folder_name, ensure_converted
@@ -79,7 +97,9 @@ def converted_gguf_model(path: Path, root: Path | None = None) -> Path:
             f"There is no model file at {path}.",
             "Choose the .gguf file again, or a model from the list.",
         )
-    return ensure_converted(path, converted_gguf_dir(root) / converted_folder_name(path))
+    return ensure_converted(
+        path, converted_gguf_dir(root) / converted_folder_name(path), on_convert
+    )
 
 
 def check_model_folder(folder: Path) -> None:

@@ -28,14 +28,21 @@ def gguf_file(gguf_exports, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_gguf_file_converts_once_and_predicts_like_the_merged_model(
     gguf_file: Path, tiny_run: Path, quillora_data_dir: Path
 ) -> None:
+    import io
+
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from engine.chat.run_info import read_run
+    from engine.contract.events import Log
+    from engine.emit import Emitter
     from engine.export.merged import load_merged
 
     before = gguf_file.read_bytes()
-    folder = resolve_model(str(gguf_file), root=quillora_data_dir)
+    emitter = Emitter(io.StringIO(), pretty=False)
+    folder = resolve_model(str(gguf_file), emitter=emitter, root=quillora_data_dir)
+    notes = [e.message for e in emitter.history if isinstance(e, Log)]
+    assert len(notes) == 1 and gguf_file.name in notes[0] and "once" in notes[0]
     assert folder.is_relative_to(quillora_data_dir / "cache" / "converted-gguf")
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     assert json.loads((folder / "config.json").read_text())["dtype"] == "bfloat16"
@@ -43,8 +50,9 @@ def test_a_gguf_file_converts_once_and_predicts_like_the_merged_model(
     assert gguf_file.read_bytes() == before  # the user's file is only read
 
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
-    assert resolve_model(str(gguf_file), root=quillora_data_dir) == folder
+    assert resolve_model(str(gguf_file), emitter=emitter, root=quillora_data_dir) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # cached, not redone
+    assert len([e for e in emitter.history if isinstance(e, Log)]) == 1  # no second notice
 
     info = read_run(tiny_run)
     original = AutoTokenizer.from_pretrained(info.tokenizer_dir)
