@@ -85,7 +85,9 @@ def execute(
     from engine.modeling import load_tokenizer, resolve_model
     from engine.run_folder import RunFolder, default_run_dir
     from engine.train.checkpoint import latest_checkpoint
-    from engine.train.loop import DataCounts, train
+    from engine.train.control import ControlState
+    from engine.train.faults import Faults
+    from engine.train.loop import DataCounts, TrainingJob, train
 
     resume = args.resume is not None
     if resume:
@@ -150,20 +152,21 @@ def execute(
         too_short=readiness.too_short,
     )
     try:
-        outcome = train(
+        job = TrainingJob(
             config,
             model_folder,
             prepared.train,
             prepared.heldout,
             run,
             emitter,
-            control=control,
-            faults=faults,
+            control=control or ControlState(),
+            faults=faults or Faults(),
             resume=resume,
             counts=counts,
             checkpointed_layers=checkpointed_layers,
             tokenizer=tokenizer,
         )
+        outcome = train(job)
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.
         with contextlib.suppress(OSError):

@@ -13,7 +13,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.config import RunConfig
 from engine.contract.errors import EngineError, ErrorKind
@@ -48,13 +48,18 @@ from engine.train.losses import evaluate, summed_loss, trained_tokens
 from engine.train.packing import Row, collate, eval_rows, plan_steps
 from engine.train.schedule import learning_rate_at
 
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from torch.optim import Optimizer
+    from transformers import PreTrainedTokenizerBase
+
 
 @dataclass(frozen=True)
 class Outcome:
     """How the run ended, and the trained model (still in memory, for callers that test it)."""
 
     finished: Finished
-    model: Any
+    model: PeftModel
 
 
 @dataclass
@@ -68,45 +73,83 @@ class DataCounts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def train(
-    config: RunConfig,
-    model_folder: Path,
-    train_examples: list[Example],
-    heldout_examples: list[Example],
-    run: RunFolder,
-    emitter: Emitter,
-    control: ControlState | None = None,
-    faults: Faults | None = None,
-    resume: bool = False,
-    counts: DataCounts | None = None,
-    checkpointed_layers: int | None = None,
-    tokenizer: Any = None,
-) -> Outcome:
-    """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`.
+@dataclass(frozen=True)
+class TrainingJob:
+    """What one call of `train` works on: settings, data, where to write and how to report.
 
     `checkpointed_layers` is the memory plan's count of decoder layers to recompute (None:
     all of them, when gradient checkpointing is on). `tokenizer`: the caller's, when it has
     already loaded the model folder's (engine.modeling.load_tokenizer), so it is not loaded
     twice.
     """
+
+    config: RunConfig
+    model_folder: Path
+    train_examples: list[Example]
+    heldout_examples: list[Example]
+    run: RunFolder
+    emitter: Emitter
+    control: ControlState = field(default_factory=ControlState)
+    faults: Faults = field(default_factory=Faults)
+    resume: bool = False
+    counts: DataCounts = field(default_factory=DataCounts)
+    checkpointed_layers: int | None = None
+    tokenizer: PreTrainedTokenizerBase | None = None
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """The pieces every step, check and checkpoint uses, fixed once the model is loaded."""
+
+    model: PeftModel
+    optimizer: Optimizer
+    pad_id: int
+    device: str
+    emitter: Emitter
+    faults: Faults
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out examples packed into rows (the same rows at every check)."""
+
+    rows: list[Row]
+    examples: list[EncodedExample]
+    patience: int
+
+
+class Stopwatch:
+    """Training time that survives resumes: the seconds since the last lap go into the state."""
+
+    def __init__(self) -> None:
+        self._since = time.monotonic()
+
+    def lap(self) -> float:
+        now = time.monotonic()
+        elapsed, self._since = now - self._since, now
+        return elapsed
+
+
+def train(job: TrainingJob) -> Outcome:
+    """Train a LoRA adapter on the job's examples into its run folder; the caller emits
+    `finished`."""
     import torch
 
+    config, run, emitter, control = job.config, job.run, job.emitter, job.control
     settings = config.training
-    control = control or ControlState()
-    faults = faults or Faults()
     # 1. Where to run, and the tokenizer.
     placement = choose_placement()
     if placement.device == "cpu":
         configure_cpu_threads()
     torch.manual_seed(settings.seed)
-    if tokenizer is None:
-        tokenizer = load_tokenizer(model_folder)
-    pad_id = tokenizer.pad_token_id
+    tokenizer = job.tokenizer or load_tokenizer(job.model_folder)
     vocab_size = len(tokenizer)
 
     # 2. Token ids and labels; the whole run's step plan.
-    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in train_examples]
-    heldout_set = [encode_example(tokenizer, e, settings.sequence_length) for e in heldout_examples]
+    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in job.train_examples]
+    heldout_set = [
+        encode_example(tokenizer, e, settings.sequence_length) for e in job.heldout_examples
+    ]
     train_set = [e for e in train_set if e.trained_tokens > 0]
     if not train_set:
         raise EngineError(ErrorKind.NO_USABLE_ROWS, "None of the examples has text to learn from.")
@@ -119,13 +162,17 @@ def train(
         settings.seed,
         settings.max_steps,
     )
-    heldout_rows = eval_rows([len(e) for e in heldout_set], settings.sequence_length)
-    counts = counts or DataCounts()
+    heldout = HeldOut(
+        rows=eval_rows([len(e) for e in heldout_set], settings.sequence_length),
+        examples=heldout_set,
+        patience=settings.early_stopping_patience,
+    )
+    counts = job.counts
     emitter.emit(
         DataPrepared(
-            examples=len(train_examples) + len(heldout_examples),
-            train_examples=len(train_examples),
-            heldout_examples=len(heldout_examples),
+            examples=len(job.train_examples) + len(job.heldout_examples),
+            train_examples=len(job.train_examples),
+            heldout_examples=len(job.heldout_examples),
             dropped=counts.dropped,
             total_tokens=sum(len(e) for e in train_set) + sum(len(e) for e in heldout_set),
             packed_rows=plan.rows_per_epoch,
@@ -141,12 +188,15 @@ def train(
 
     # 3. The 4-bit base model with LoRA, and the optimizer.
     model = load_4bit_model(
-        model_folder, placement, settings.gradient_checkpointing, checkpointed_layers
+        job.model_folder, placement, settings.gradient_checkpointing, job.checkpointed_layers
     )
     model = attach_lora(model, config.lora)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = make_optimizer(trainable, config, placement.device)
+    bench = Workbench(
+        model, optimizer, tokenizer.pad_token_id, placement.device, emitter, job.faults
+    )
 
     # 4. Fresh state, or the latest checkpoint's.
     state = TrainerState(
@@ -154,24 +204,15 @@ def train(
         data_fingerprint=fingerprint(train_set, heldout_set, plan.steps),
         total_steps=total_steps,
     )
-    if resume:
+    if job.resume:
         state = resume_state(run.checkpoints, model, optimizer, state.data_fingerprint)
-
-    def save_checkpoint() -> None:
-        state.seconds += time.monotonic() - started_at[0]
-        started_at[0] = time.monotonic()
-        path = write_checkpoint(run.checkpoints, model, optimizer, state, faults)
-        emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
-
-    started_at = [time.monotonic()]
+    stopwatch = Stopwatch()
     step_seconds: list[float] = []
     reason = "max_steps" if settings.max_steps else "completed"
 
     best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
-    if heldout_rows and not resume:  # the starting point of the held-out curve
-        _evaluate(
-            model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
-        )
+    if heldout.rows and not job.resume:  # the starting point of the held-out curve
+        _evaluate(bench, heldout, state)
         best_weights = _lora_snapshot(model)
 
     # 5. The loop: one optimizer step per planned list of rows.
@@ -187,7 +228,7 @@ def train(
             )
         if control.stop_requested:
             reason = "stopped"
-            save_checkpoint()
+            _save_checkpoint(bench, run, state, stopwatch)
             break
 
         step_started = time.monotonic()
@@ -196,9 +237,7 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = lr
 
-        loss_sum, real_tokens, out_of_memory = _forward_backward(
-            model, rows, train_set, state, pad_id, placement.device, faults
-        )
+        loss_sum, real_tokens, out_of_memory = _forward_backward(bench, rows, train_set, state)
         if out_of_memory:
             optimizer.zero_grad(set_to_none=True)
             _reduce_micro_batch(state, rows_per_step, emitter)
@@ -241,20 +280,16 @@ def train(
         )
 
         last_step = state.step == total_steps
-        if heldout_rows and (state.step % eval_every == 0 or last_step):
-            improved = _evaluate(
-                model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
-            )
-            patience = settings.early_stopping_patience
-            if improved:
+        if heldout.rows and (state.step % eval_every == 0 or last_step):
+            if _evaluate(bench, heldout, state):
                 best_weights = _lora_snapshot(model)
-            elif patience and state.evals_without_improvement >= patience:
+            elif heldout.patience and state.evals_without_improvement >= heldout.patience:
                 reason = "early_stopped"
                 if best_weights is not None:  # keep the version that did best on the check
                     _restore_lora(model, best_weights)
                 break
         if state.step % checkpoint_every == 0 and not last_step:
-            save_checkpoint()
+            _save_checkpoint(bench, run, state, stopwatch)
 
     # 6. The final adapter, with the tokenizer beside it so it can be used on its own.
     # All-or-nothing (engine.safety.atomic): a kill or a full disk mid-write never leaves an
@@ -268,7 +303,7 @@ def train(
         steps=state.step,
         final_loss=round(state.last_loss, 5),
         best_heldout_loss=state.best_heldout_loss,
-        seconds=round(state.seconds + time.monotonic() - started_at[0], 2),
+        seconds=round(state.seconds + stopwatch.lap(), 2),
         reason=reason,
     )
     return Outcome(finished, model)
@@ -304,13 +339,7 @@ def make_optimizer(trainable: list[Any], config: RunConfig, device: str) -> Any:
 
 
 def _forward_backward(
-    model: Any,
-    rows: list[Row],
-    examples: list[EncodedExample],
-    state: TrainerState,
-    pad_id: int,
-    device: str,
-    faults: Faults,
+    bench: Workbench, rows: list[Row], examples: list[EncodedExample], state: TrainerState
 ) -> tuple[Any, int, bool]:
     """Accumulate one step's gradients; returns (mean token loss, real tokens, out of memory).
 
@@ -325,13 +354,15 @@ def _forward_backward(
     step_tokens = max(trained_tokens(rows, examples), 1)
     loss_total: Any = 0.0  # stays on the device: one synchronisation a step, not a micro-batch
     real_tokens = 0
+    faults = bench.faults
     poison = faults.poison(state.step + 1)
     try:
         for start in range(0, len(rows), state.micro_batch_size):
             if start == 0:
                 faults.maybe_oom(state.step + 1)
-            batch = collate(rows[start : start + state.micro_batch_size], examples, pad_id, device)
-            loss = summed_loss(model, batch) * (poison / step_tokens)
+            micro_rows = rows[start : start + state.micro_batch_size]
+            batch = collate(micro_rows, examples, bench.pad_id, bench.device)
+            loss = summed_loss(bench.model, batch) * (poison / step_tokens)
             loss.backward()
             loss_total = loss_total + loss.detach()
             real_tokens += batch.real_tokens
@@ -362,18 +393,24 @@ def _reduce_micro_batch(state: TrainerState, rows_per_step: int, emitter: Emitte
     )
 
 
-def _evaluate(
-    model: Any,
-    rows: list[Row],
-    examples: list[EncodedExample],
-    state: TrainerState,
-    pad_id: int,
-    device: str,
-    config: RunConfig,
-    emitter: Emitter,
-) -> bool:
+def _save_checkpoint(
+    bench: Workbench, run: RunFolder, state: TrainerState, stopwatch: Stopwatch
+) -> None:
+    state.seconds += stopwatch.lap()
+    path = write_checkpoint(run.checkpoints, bench.model, bench.optimizer, state, bench.faults)
+    bench.emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
+
+
+def _evaluate(bench: Workbench, heldout: HeldOut, state: TrainerState) -> bool:
     """Held-out loss, early-stopping counters and an Evaluation event; True if it improved."""
-    loss = evaluate(model, rows, examples, state.micro_batch_size, pad_id, device)
+    loss = evaluate(
+        bench.model,
+        heldout.rows,
+        heldout.examples,
+        state.micro_batch_size,
+        bench.pad_id,
+        bench.device,
+    )
     best = state.best_heldout_loss
     improved = best is None or loss < best - 1e-4
     if improved:
@@ -381,14 +418,13 @@ def _evaluate(
         state.evals_without_improvement = 0
     else:
         state.evals_without_improvement += 1
-    patience = config.training.early_stopping_patience
-    emitter.emit(
+    bench.emitter.emit(
         Evaluation(
             step=state.step,
             heldout_loss=round(loss, 5),
             best_loss=state.best_heldout_loss if state.best_heldout_loss is not None else loss,
             improved=improved,
-            patience_left=max(0, patience - state.evals_without_improvement),
+            patience_left=max(0, heldout.patience - state.evals_without_improvement),
         )
     )
     return improved
