@@ -19,6 +19,7 @@ from typing import TextIO
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Failed
 from engine.emit import Emitter
+from engine.train.ranks import launched_rank
 
 COMMANDS = {
     "doctor": "Report this computer's Python, torch, GPUs, bitsandbytes and free disk.",
@@ -59,7 +60,10 @@ def _claim_stdout() -> TextIO:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    emitter = Emitter(stream=_claim_stdout(), pretty=True if args.pretty else None)
+    if launched_rank() == 0:
+        emitter = Emitter(stream=_claim_stdout(), pretty=True if args.pretty else None)
+    else:  # accelerate launch: process 0 alone writes events; the others' failures, to stderr
+        emitter = Emitter(stream=sys.stderr, pretty=True)
     module = importlib.import_module(f"engine.commands.{args.command}")
     try:
         return int(module.run(args, emitter))

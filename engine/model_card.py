@@ -230,6 +230,13 @@ def _settings_section(config: dict[str, Any], run: dict[str, Any]) -> list[str]:
     lines.append(
         f"- Hardware: {gpu_names or 'CPU'}" + (f" ({hardware['os']})" if hardware.get("os") else "")
     )
+    processes = int(run.get("processes") or 1)
+    lines.append(
+        f"- Training processes: {processes}"
+        + (" (data parallel, under accelerate launch)" if processes > 1 else "")
+    )
+    if result.get("tokens_seen"):
+        lines.append(f"- Tokens trained on: {int(result['tokens_seen']):,}")
     return [*lines, ""]
 
 

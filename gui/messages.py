@@ -106,6 +106,13 @@ MESSAGES: dict[ErrorKind, UserMessage] = {
         "and a run folder is used by one run only.",
         "Wait for the other run to finish or stop it on the Runs page, then start again.",
     ),
+    ErrorKind.PROCESS_LOST: UserMessage(
+        "One of the training processes stopped",
+        "This run trained on several processes (on a server) and one of them ended, so the "
+        "whole run stopped. The last checkpoint is kept.",
+        "Resume the run to continue from its last checkpoint. If it happens again, check the "
+        "server's log for the process that stopped (often out of memory).",
+    ),
     ErrorKind.INTERNAL_ERROR: UserMessage(
         "Something went wrong inside Quillora",
         "Quillora hit a problem it did not expect. Your data and earlier runs are safe.",

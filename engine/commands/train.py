@@ -46,14 +46,46 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     from engine.safety.run_lock import RunLock
     from engine.train.control import ControlState, start_stdin_reader
     from engine.train.faults import Faults
+    from engine.train.ranks import Ranks
 
+    ranks = Ranks.join()  # one process, or several under accelerate launch
     control = ControlState()
-    start_stdin_reader(control, sys.stdin)
-    _stop_on_interrupt(control)
-    # One run at a time on this computer (engine.safety.run_lock): a second gets RUN_BUSY.
-    with RunLock.for_data_dir().acquire(args.resume or args.output or Path(args.name or "run")):
-        execute(args, emitter, control, Faults.from_env())
+    lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if ranks.main:  # process 0 alone takes commands and holds the lock (engine.train.ranks)
+        start_stdin_reader(control, sys.stdin)
+        _stop_on_interrupt(control)
+        # One run at a time on this computer (engine.safety.run_lock): a second gets RUN_BUSY.
+        lock = RunLock.for_data_dir().acquire(
+            args.resume or args.output or Path(args.name or "run")
+        )
+    _follow_process_zero(ranks)
+    with lock:
+        execute(args, emitter, control, Faults.from_env(), ranks)
     return 0
+
+
+def _follow_process_zero(ranks: Any) -> None:
+    """Signals when several processes train one run (accelerate launch).
+
+    Ctrl+C reaches every process: the others ignore it and stop when process 0 saves and
+    stops. torchrun ends the survivors of a dead process with SIGTERM: process 0 turns that
+    into PROCESS_LOST, so the run ends with a typed error and run.json says "failed".
+    """
+    import signal
+
+    from engine.train.ranks import lost_process
+
+    if ranks.count == 1:
+        return
+
+    def on_terminate(signum: int, frame: Any) -> None:
+        raise lost_process("ended by the launcher (SIGTERM) after another process stopped")
+
+    with contextlib.suppress(ValueError):  # not the main thread: tests calling run()
+        if ranks.main:
+            signal.signal(signal.SIGTERM, on_terminate)
+        else:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_on_interrupt(control: Any) -> None:
@@ -75,9 +107,19 @@ def _stop_on_interrupt(control: Any) -> None:
 
 
 def execute(
-    args: argparse.Namespace, emitter: Emitter, control: Any = None, faults: Any = None
+    args: argparse.Namespace,
+    emitter: Emitter,
+    control: Any = None,
+    faults: Any = None,
+    ranks: Any = None,
 ) -> Finished:
-    """The whole command, callable in-process (tests pass their own control and faults)."""
+    """The whole command, callable in-process (tests pass their own control and faults).
+
+    Under accelerate launch every process runs it; only process 0 (`ranks.main`) writes the
+    run folder and the events.
+    """
+    import io
+
     import torch
 
     from engine.data.prepare import prepare_examples
@@ -88,6 +130,11 @@ def execute(
     from engine.train.control import ControlState
     from engine.train.faults import Faults
     from engine.train.loop import DataCounts, TrainingJob, train
+    from engine.train.ranks import Ranks
+
+    ranks = ranks or Ranks()
+    if not ranks.main:  # the others' events would repeat process 0's (their failures: stderr)
+        emitter = Emitter(stream=io.StringIO(), pretty=False)
 
     resume = args.resume is not None
     if resume:
@@ -102,14 +149,15 @@ def execute(
     else:
         config = _config_from_args(args)
         run = RunFolder(args.output or default_run_dir(config))
-        if run.run_json.exists():
+        if ranks.main and run.run_json.exists():
             raise EngineError(
                 ErrorKind.RUN_BUSY,
                 f"The folder {run.path} already holds a run. Choose a new folder, or resume it.",
             )
         resumed_from = 0
-    run.create()
-    emitter.write_also_to(run.events)
+    if ranks.main:
+        run.create()
+        emitter.write_also_to(run.events)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     emitter.emit(
         RunStarted(
@@ -120,7 +168,8 @@ def execute(
         )
     )
 
-    model_folder = resolve_model(config.model.name, config.model.revision, emitter)
+    with ranks.main_first():  # one process builds the demo model or downloads
+        model_folder = resolve_model(config.model.name, config.model.revision, emitter)
     tokenizer = load_tokenizer(model_folder)
     prepared = prepare_examples(
         config.data,
@@ -136,11 +185,11 @@ def execute(
         from engine.demo import demo_training
 
         config = config.replace(training=demo_training(config.training))
-    if not resume:
-        run.write_run(config, model_folder, state="training")
+    if ranks.main and not resume:
+        run.write_run(config, model_folder, state="training", processes=ranks.count)
         run.write_manifest(prepared.manifest)
-    else:
-        run.update_run(state="training")
+    elif ranks.main:
+        run.update_run(state="training", processes=ranks.count)
     # The memory plan's count of decoder layers to recompute; 0 (or no checkpointing): all.
     checkpointed_layers = config.training.checkpointed_layers or None
 
@@ -165,20 +214,27 @@ def execute(
             counts=counts,
             checkpointed_layers=checkpointed_layers,
             tokenizer=tokenizer,
+            ranks=ranks,
         )
         outcome = train(job)
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.
         with contextlib.suppress(OSError):
-            run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
+            if ranks.main:
+                error = {"kind": exc.kind.value, "message": exc.message}
+                run.update_run(state="failed", error=error)
         raise
     finished = outcome.finished
+    if not ranks.main:
+        return finished
     result = {
         "steps": finished.steps,
         "final_loss": finished.final_loss,
         "best_heldout_loss": finished.best_heldout_loss,
         "reason": finished.reason,
         "seconds": finished.seconds,
+        "tokens_seen": finished.tokens_seen,
+        "processes": finished.processes,
     }
     run.update_run(state=finished.reason, result=result)
     if not getattr(args, "no_evaluate", False) and finished.reason != "cancelled":

@@ -20,6 +20,7 @@ class ErrorKind(str, Enum):
     TRAINING_DIVERGED = "training_diverged"
     BAD_CONFIG = "bad_config"
     RUN_BUSY = "run_busy"
+    PROCESS_LOST = "process_lost"  # one of several training processes died (docs/server.md)
     INTERNAL_ERROR = "internal_error"
 
 

@@ -136,6 +136,8 @@ class Finished(Event):
     best_heldout_loss: float | None
     seconds: float
     reason: str = "completed"  # completed | stopped | early_stopped | max_steps
+    tokens_seen: int = 0  # real (non-pad) tokens trained on, over all processes
+    processes: int = 1  # training processes (more than one under accelerate launch)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ loss only on what the model should write, warm-up + cosine learning rate, gradie
 accumulation, clipping, held-out evaluation with early stopping, atomic checkpoints,
 pause / stop / cancel between steps, halving the micro-batch on out-of-memory, and stopping
 on a diverged (NaN) loss with the last good checkpoint kept.
+
+Under `accelerate launch` several processes run this same loop, each on its share of every
+step's rows, with the gradients summed between them (engine.train.ranks): the steps, the
+learning rate and what a step learns from are those of one process.
 """
 
 from __future__ import annotations
@@ -44,8 +48,9 @@ from engine.train.checkpoint import TrainerState, fingerprint, resume_state
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
 from engine.train.faults import Faults
-from engine.train.losses import evaluate, summed_loss, trained_tokens
+from engine.train.losses import heldout_sums, summed_loss, trained_tokens
 from engine.train.packing import Row, collate, eval_rows, plan_steps
+from engine.train.ranks import Ranks
 from engine.train.schedule import learning_rate_at
 
 if TYPE_CHECKING:
@@ -95,6 +100,7 @@ class TrainingJob:
     counts: DataCounts = field(default_factory=DataCounts)
     checkpointed_layers: int | None = None
     tokenizer: PreTrainedTokenizerBase | None = None
+    ranks: Ranks = field(default_factory=Ranks)
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class Workbench:
     device: str
     emitter: Emitter
     faults: Faults
+    ranks: Ranks
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ def train(job: TrainingJob) -> Outcome:
     `finished`."""
     import torch
 
-    config, run, emitter, control = job.config, job.run, job.emitter, job.control
+    config, run, emitter, control, ranks = job.config, job.run, job.emitter, job.control, job.ranks
     settings = config.training
     # 1. Where to run, and the tokenizer.
     placement = choose_placement()
@@ -193,9 +200,10 @@ def train(job: TrainingJob) -> Outcome:
     model = attach_lora(model, config.lora)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
+    ranks.same_weights(trainable)
     optimizer = make_optimizer(trainable, config, placement.device)
     bench = Workbench(
-        model, optimizer, tokenizer.pad_token_id, placement.device, emitter, job.faults
+        model, optimizer, tokenizer.pad_token_id, placement.device, emitter, job.faults, ranks
     )
 
     # 4. Fresh state, or the latest checkpoint's.
@@ -217,16 +225,17 @@ def train(job: TrainingJob) -> Outcome:
 
     # 5. The loop: one optimizer step per planned list of rows.
     while state.step < total_steps:
-        if control.paused:
+        requests = ranks.requests(control)  # process 0's, on every process
+        if requests.paused:
             emitter.emit(Paused(step=state.step))
-            control.wait_while_paused()
+            requests = ranks.wait_while_paused(control)
             emitter.emit(Resumed(step=state.step))
-        if control.cancel_requested:
+        if requests.cancel:
             raise EngineError(
                 ErrorKind.CANCELLED,
                 "Training was cancelled. The last checkpoint is kept, so the run can be resumed.",
             )
-        if control.stop_requested:
+        if requests.stop:
             reason = "stopped"
             _save_checkpoint(bench, run, state, stopwatch)
             break
@@ -238,10 +247,12 @@ def train(job: TrainingJob) -> Outcome:
             group["lr"] = lr
 
         loss_sum, real_tokens, out_of_memory = _forward_backward(bench, rows, train_set, state)
-        if out_of_memory:
+        if ranks.any(out_of_memory):
             optimizer.zero_grad(set_to_none=True)
             _reduce_micro_batch(state, rows_per_step, emitter)
-            continue  # retry the same step with smaller micro-batches
+            continue  # retry the same step with smaller micro-batches, on every process
+        ranks.sum_gradients(trainable)
+        loss_sum, real_tokens = ranks.total(loss_sum, real_tokens)
         # One host synchronisation a step: the loss and the gradient norm come back together.
         # Clipping before the divergence check is harmless: a diverged step's gradients are
         # dropped below before they reach the weights.
@@ -261,6 +272,7 @@ def train(job: TrainingJob) -> Outcome:
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
         state.last_loss = loss
+        state.tokens_seen += real_tokens
         state.loss_history.append([state.step, round(loss, 5)])
 
         step_seconds.append(time.monotonic() - step_started)
@@ -294,9 +306,10 @@ def train(job: TrainingJob) -> Outcome:
     # 6. The final adapter, with the tokenizer beside it so it can be used on its own.
     # All-or-nothing (engine.safety.atomic): a kill or a full disk mid-write never leaves an
     # adapter/ that looks finished.
-    with replaced_folder(run.adapter) as staging:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+    if ranks.main:
+        with replaced_folder(run.adapter) as staging:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
     finished = Finished(
         run_dir=str(run.path),
         adapter_dir=str(run.adapter),
@@ -305,6 +318,8 @@ def train(job: TrainingJob) -> Outcome:
         best_heldout_loss=state.best_heldout_loss,
         seconds=round(state.seconds + stopwatch.lap(), 2),
         reason=reason,
+        tokens_seen=state.tokens_seen,
+        processes=ranks.count,
     )
     return Outcome(finished, model)
 
@@ -341,7 +356,11 @@ def make_optimizer(trainable: list[Any], config: RunConfig, device: str) -> Any:
 def _forward_backward(
     bench: Workbench, rows: list[Row], examples: list[EncodedExample], state: TrainerState
 ) -> tuple[Any, int, bool]:
-    """Accumulate one step's gradients; returns (mean token loss, real tokens, out of memory).
+    """Accumulate this process's share of one step's gradients; returns (its part of the mean
+    token loss, its real tokens, out of memory).
+
+    Every share is divided by the whole step's trained tokens, so the processes' parts add
+    up to the one-process step.
 
     The loss stays a device tensor (None on out-of-memory): the caller reads it back together
     with the gradient norm, in one synchronisation.
@@ -352,15 +371,18 @@ def _forward_backward(
     import torch
 
     step_tokens = max(trained_tokens(rows, examples), 1)
-    loss_total: Any = 0.0  # stays on the device: one synchronisation a step, not a micro-batch
+    loss_total: Any = torch.zeros(
+        (), device=bench.device
+    )  # stays on the device: one synchronisation a step, not a micro-batch
     real_tokens = 0
     faults = bench.faults
     poison = faults.poison(state.step + 1)
     try:
-        for start in range(0, len(rows), state.micro_batch_size):
+        mine = bench.ranks.share(rows)
+        for start in range(0, len(mine), state.micro_batch_size):
             if start == 0:
                 faults.maybe_oom(state.step + 1)
-            micro_rows = rows[start : start + state.micro_batch_size]
+            micro_rows = mine[start : start + state.micro_batch_size]
             batch = collate(micro_rows, examples, bench.pad_id, bench.device)
             loss = summed_loss(bench.model, batch) * (poison / step_tokens)
             loss.backward()
@@ -397,20 +419,19 @@ def _save_checkpoint(
     bench: Workbench, run: RunFolder, state: TrainerState, stopwatch: Stopwatch
 ) -> None:
     state.seconds += stopwatch.lap()
-    path = write_checkpoint(run.checkpoints, bench.model, bench.optimizer, state, bench.faults)
-    bench.emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
+    if bench.ranks.main:  # the processes hold the same weights: one writes them
+        path = write_checkpoint(run.checkpoints, bench.model, bench.optimizer, state, bench.faults)
+        bench.emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
 
 
 def _evaluate(bench: Workbench, heldout: HeldOut, state: TrainerState) -> bool:
     """Held-out loss, early-stopping counters and an Evaluation event; True if it improved."""
-    loss = evaluate(
-        bench.model,
-        heldout.rows,
-        heldout.examples,
-        state.micro_batch_size,
-        bench.pad_id,
-        bench.device,
+    mine = bench.ranks.share(heldout.rows)
+    total, tokens = heldout_sums(
+        bench.model, mine, heldout.examples, state.micro_batch_size, bench.pad_id, bench.device
     )
+    summed_loss_all, tokens_all = bench.ranks.sums([total, float(tokens)])
+    loss = summed_loss_all / max(tokens_all, 1.0)
     best = state.best_heldout_loss
     improved = best is None or loss < best - 1e-4
     if improved:
