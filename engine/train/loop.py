@@ -26,6 +26,7 @@ from engine.contract.events import (
     DataPrepared,
     Evaluation,
     Finished,
+    Log,
     MicroBatchReduced,
     Paused,
     Resumed,
@@ -188,6 +189,14 @@ def train(job: TrainingJob) -> Outcome:
             too_short=counts.too_short,
         )
     )
+    if rows_per_step < ranks.count:
+        emitter.emit(
+            Log(
+                message=f"Each step learns from {rows_per_step} rows, fewer than the "
+                f"{ranks.count} training processes: some of them will wait. Raise the "
+                "micro-batch or the accumulation to keep them all busy."
+            )
+        )
     total_steps = plan.total_steps
     warmup_steps = round(settings.warmup_fraction * total_steps)
     eval_every = settings.eval_every or max(1, total_steps // 8)
