@@ -3,7 +3,9 @@
 Each row: date, model, data, loss sparkline, state; Resume (stopped with a checkpoint), Try it
 (finished), Open folder, Delete (confirmed). Clicking a row (or Details) opens the run's page
 (gui.pages.run_detail): evaluation, blind test, loss curve, settings, data, model card.
-Reads run folders only; never starts the engine.
+Reads run folders; the engine runs only for the two errands of runs that travel
+(gui.travel): "Train on a server" writes a folder for a rented server, "Open a finished run"
+brings the server's run folder back into this list (docs/server.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -24,10 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.contract.events import Failed
 from engine.contract.paths import runs_dir
+from gui.messages import ErrorDialog
 from gui.pages.run_detail import STATE_WORDS, RunDetail
 from gui.run_files import RunSummary, delete_run, list_runs, summarize
 from gui.theme import colors, icon
+from gui.travel import TravelController
 from gui.widgets.page import header, muted, open_in_system, scrolling_page
 from gui.widgets.sparkline import Sparkline
 
@@ -72,6 +78,21 @@ class RunsPage(QWidget):
         self.detail.sig_delete_requested.connect(self._on_detail_delete)
         layout = scrolling_page(self.list_view)
         layout.addWidget(header("Runs", "Everything you have trained on this computer."))
+        travel_row = QHBoxLayout()
+        self.travel_note = muted("")
+        self.travel_note.setWordWrap(True)
+        travel_row.addWidget(self.travel_note, 1)
+        self.open_button = QPushButton(icon("folder"), " Open a finished run…")
+        self.open_button.setToolTip(
+            "Bring back a run trained on a server: choose the 'run' folder it gave you"
+        )
+        self.open_button.clicked.connect(self._on_open_clicked)
+        travel_row.addWidget(self.open_button)
+        layout.addLayout(travel_row)
+        self.travel = TravelController(self)
+        self.travel.sig_server_folder_written.connect(self._on_travel_server_folder_written)
+        self.travel.sig_run_opened.connect(self._on_travel_run_opened)
+        self.travel.sig_failed.connect(self._on_travel_failed)
         self.rows_host = QWidget()
         self.rows_layout = QVBoxLayout(self.rows_host)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
@@ -162,6 +183,15 @@ class RunsPage(QWidget):
             try_it = QPushButton(icon("try"), " Try it")
             try_it.clicked.connect(lambda: self.sig_try_requested.emit(run.path))
             buttons.addWidget(try_it)
+        server = QToolButton()
+        server.setIcon(icon("share"))
+        server.setToolTip(
+            "Train on a server: write a folder to run these settings on a rented GPU server"
+        )
+        server.setAccessibleName(f"Train run {run.name} on a server")
+        server.setEnabled(not run.live)
+        server.clicked.connect(lambda: self._on_server_clicked(run.path))
+        buttons.addWidget(server)
         folder = QToolButton()
         folder.setIcon(icon("folder"))
         folder.setToolTip("Open the run's folder")
@@ -192,3 +222,53 @@ class RunsPage(QWidget):
         delete_run(run.path)
         self.refresh()
         return True
+
+    # -- runs that travel (gui.travel) --------------------------------------------------
+    def _on_server_clicked(self, run_dir: Path) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Choose where to write the folder for the server", str(Path.home())
+        )
+        if chosen:
+            self.send_to_server(run_dir, Path(chosen) / f"quillora-server-{run_dir.name}")
+
+    def send_to_server(self, run_dir: Path, out: Path) -> None:
+        """Write the server folder for `run_dir` at `out` (a new folder)."""
+        self._set_travel_busy("Writing the folder for the server…")
+        self.travel.write_server_folder(run_dir, out)
+
+    def _on_open_clicked(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Choose the run folder the server gave back", str(Path.home())
+        )
+        if chosen:
+            self.open_finished_run(Path(chosen))
+
+    def open_finished_run(self, folder: Path) -> None:
+        """Copy a run trained elsewhere into this computer's runs (the folder is only read)."""
+        self._set_travel_busy("Opening the run…")
+        self.travel.open_finished_run(folder)
+
+    def _set_travel_busy(self, note: str) -> None:
+        self.travel_note.setText(note)
+        self.open_button.setEnabled(False)
+
+    def _on_travel_server_folder_written(self, folder: Path) -> None:
+        self.open_button.setEnabled(True)
+        self.travel_note.setText(
+            f"The folder for the server is ready: {folder}. Copy it to the server and run "
+            "./launch.sh there (its README says how); then open the 'run' folder it gives back."
+        )
+        open_in_system(folder)
+
+    def _on_travel_run_opened(self, run_dir: Path, base_ready: bool) -> None:
+        self.open_button.setEnabled(True)
+        note = f"Opened {run_dir.name}: it is in the list below."
+        if not base_ready:
+            note += " To try it, first download its base model on the Model step."
+        self.travel_note.setText(note)
+        self.refresh()
+
+    def _on_travel_failed(self, failed: Failed) -> None:
+        self.open_button.setEnabled(True)
+        self.travel_note.setText("")
+        ErrorDialog(failed, self).exec()
