@@ -59,6 +59,8 @@ class RunsPage(QWidget):
     sig_try_requested = Signal(object)  # Path
     sig_blind_requested = Signal(object)  # Path: the blind test on the Try it step
     sig_watch_requested = Signal(object)  # Path of a run training in the background
+    sig_server_folder_written = Signal(object)  # Path of a folder written for a server
+    sig_run_opened = Signal(object)  # Path of a run brought back into this computer's runs
 
     def __init__(self, parent: QWidget | None = None, root: Path | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +95,7 @@ class RunsPage(QWidget):
         self.travel.sig_server_folder_written.connect(self._on_travel_server_folder_written)
         self.travel.sig_run_opened.connect(self._on_travel_run_opened)
         self.travel.sig_failed.connect(self._on_travel_failed)
+        self.error_dialog: ErrorDialog | None = None
         self.rows_host = QWidget()
         self.rows_layout = QVBoxLayout(self.rows_host)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
@@ -258,7 +261,7 @@ class RunsPage(QWidget):
             f"The folder for the server is ready: {folder}. Copy it to the server and run "
             "./launch.sh there (its README says how); then open the 'run' folder it gives back."
         )
-        open_in_system(folder)
+        self.sig_server_folder_written.emit(folder)
 
     def _on_travel_run_opened(self, run_dir: Path, base_ready: bool) -> None:
         self.open_button.setEnabled(True)
@@ -267,8 +270,10 @@ class RunsPage(QWidget):
             note += " To try it, first download its base model on the Model step."
         self.travel_note.setText(note)
         self.refresh()
+        self.sig_run_opened.emit(run_dir)
 
     def _on_travel_failed(self, failed: Failed) -> None:
         self.open_button.setEnabled(True)
         self.travel_note.setText("")
-        ErrorDialog(failed, self).exec()
+        self.error_dialog = ErrorDialog(failed, self)
+        self.error_dialog.open()  # window-modal, without blocking the event loop
