@@ -130,6 +130,8 @@ class RunSummary:
     final_loss: float | None = None
     error: str = ""
     pid: int | None = None
+    processes: int = 1  # training processes (more than one on a server, accelerate launch)
+    from_elsewhere: bool = False  # opened from a folder trained on another computer
 
     @property
     def resumable(self) -> bool:
@@ -149,6 +151,10 @@ def summarize(run_dir: Path) -> RunSummary:
     data = body.get("data", {}) if isinstance(body, dict) else {}
     if isinstance(model, dict):
         summary.model = str(model.get("name", ""))
+    if isinstance(config, dict):
+        processes = config.get("processes")
+        summary.processes = processes if isinstance(processes, int) and processes > 0 else 1
+        summary.from_elsewhere = bool(config.get("opened_from"))
     if isinstance(data, dict):
         sources = [str(s) for s in data.get("sources", []) or []]
         summary.data = ", ".join(Path(s).name for s in sources[:2]) + (

@@ -26,6 +26,7 @@ class TravelController(QObject):
         super().__init__(parent)
         self._process: EngineProcess | None = None
         self._failed: Failed | None = None
+        self._answer: Report | None = None
 
     @property
     def busy(self) -> bool:
@@ -40,7 +41,7 @@ class TravelController(QObject):
     def _start(self, command: list[str]) -> None:
         if self._process is not None:
             return
-        self._failed = None
+        self._failed = self._answer = None
         process = EngineProcess(command, parent=self)
         process.sig_event.connect(self._on_engine_event)
         process.sig_exited.connect(self._on_engine_exited)
@@ -50,20 +51,24 @@ class TravelController(QObject):
     def _on_engine_event(self, event: Event) -> None:
         if isinstance(event, Failed):
             self._failed = event
-        elif isinstance(event, Report) and event.name == "server_folder":
-            self.sig_server_folder_written.emit(Path(str(event.body["folder"])))
-        elif isinstance(event, Report) and event.name == "run_opened":
-            body = event.body
-            self.sig_run_opened.emit(Path(str(body["run_dir"])), bool(body["base_model_ready"]))
+        elif isinstance(event, Report) and event.name in ("server_folder", "run_opened"):
+            self._answer = event
 
     def _on_engine_exited(self, code: int) -> None:
+        """The outcome is told once the child is gone, so the controller is free again."""
         process, self._process = self._process, None
         if process is not None:
             process.wait()
             process.deleteLater()
+        answer = self._answer
         if self._failed is not None:
             self.sig_failed.emit(self._failed)
-        elif code != 0:
+        elif answer is not None and answer.name == "server_folder":
+            self.sig_server_folder_written.emit(Path(str(answer.body["folder"])))
+        elif answer is not None:
+            ready = bool(answer.body["base_model_ready"])
+            self.sig_run_opened.emit(Path(str(answer.body["run_dir"])), ready)
+        else:
             detail = process.stderr_tail() if process is not None else ""
             self.sig_failed.emit(
                 Failed(

@@ -156,7 +156,11 @@ class RunsPage(QWidget):
         title = QLabel(f"<b>{when}</b> · {run.model or 'unknown model'}")
         info.addWidget(title)
         steps = f"{run.steps:,} of {run.total_steps:,} steps" if run.total_steps else "no steps"
-        info.addWidget(muted(f"{run.data or 'unknown data'} · {steps}"))
+        where = ""
+        if run.from_elsewhere or run.processes > 1:
+            shape = f" on {run.processes} processes" if run.processes > 1 else ""
+            where = f" · trained on a server{shape}" if run.from_elsewhere else f" · {shape[1:]}"
+        info.addWidget(muted(f"{run.data or 'unknown data'} · {steps}{where}"))
         state = QLabel(STATE_WORDS.get(run.state, run.state))
         color = {"finished": "ok", "stopped": "ok", "failed": "error", "running": "accent"}
         state.setStyleSheet(f"color: {colors()[color.get(run.state, 'muted')]}; font-weight: 600;")
@@ -236,8 +240,8 @@ class RunsPage(QWidget):
 
     def send_to_server(self, run_dir: Path, out: Path) -> None:
         """Write the server folder for `run_dir` at `out` (a new folder)."""
-        self._set_travel_busy("Writing the folder for the server…")
-        self.travel.write_server_folder(run_dir, out)
+        if self._set_travel_busy("Writing the folder for the server…"):
+            self.travel.write_server_folder(run_dir, out)
 
     def _on_open_clicked(self) -> None:
         chosen = QFileDialog.getExistingDirectory(
@@ -248,12 +252,17 @@ class RunsPage(QWidget):
 
     def open_finished_run(self, folder: Path) -> None:
         """Copy a run trained elsewhere into this computer's runs (the folder is only read)."""
-        self._set_travel_busy("Opening the run…")
-        self.travel.open_finished_run(folder)
+        if self._set_travel_busy("Opening the run…"):
+            self.travel.open_finished_run(folder)
 
-    def _set_travel_busy(self, note: str) -> None:
+    def _set_travel_busy(self, note: str) -> bool:
+        """Show `note`; False (and a note saying so) while the previous errand still runs."""
+        if self.travel.busy:
+            self.travel_note.setText("One moment: the previous folder is still being written.")
+            return False
         self.travel_note.setText(note)
         self.open_button.setEnabled(False)
+        return True
 
     def _on_travel_server_folder_written(self, folder: Path) -> None:
         self.open_button.setEnabled(True)

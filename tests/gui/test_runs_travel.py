@@ -107,9 +107,16 @@ def test_the_whole_trip_to_a_server_and_back(qtbot, tmp_path: Path) -> None:
     with qtbot.waitSignal(page.sig_run_opened, timeout=120_000) as opened:
         page.open_finished_run(server / "run")
     assert len(page.summaries) == 2
-    assert opened.args[0] in [s.path for s in page.summaries]
+    back = next(s for s in page.summaries if s.path == opened.args[0])
+    assert back.from_elsewhere and back.processes == 2 and back.state == "finished"
+    assert "trained on a server on 2 processes" in _texts(page)
     shots = os.environ.get("QUILLORA_SCREENSHOTS")
     if shots:
+        from PySide6.QtWidgets import QApplication
+
+        from gui.theme import apply_theme
+
+        apply_theme(QApplication.instance(), dark=False)  # as the app shows it
         page.show()
         qtbot.wait(200)
         page.grab().save(str(Path(shots) / "runs-travel-opened.png"))
