@@ -1,7 +1,7 @@
 """The bundle's single entry point: one executable that is both the GUI and the engine.
 
 The desktop app starts its engine child process by re-invoking its own executable with
-`--engine <command> ...` (see gui/engine_command.py), so the frozen bundle needs exactly one
+`--engine <command> ...` (see gui/core/engine_command.py), so the frozen bundle needs exactly one
 program. Everything else on the command line goes to the GUI.
 
 Two things a frozen, windowed program must survive before any of our code runs:
