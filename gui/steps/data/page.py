@@ -37,7 +37,7 @@ from gui.steps.data.drop import DropZone
 from gui.steps.data.mapping import MappingPanel, RightsPanel
 from gui.steps.data.preview_args import files_text, is_bundled_sample, preview_arguments
 from gui.steps.data.report_view import PiiView, PreviewView, ReadinessView
-from gui.widgets.cards import heading, note
+from gui.widgets.page import header, note
 
 
 class DataPage(QWidget):
@@ -71,7 +71,7 @@ class DataPage(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(28, 24, 28, 24)
         column.setSpacing(14)
-        column.addWidget(heading("Add your writing"))
+        column.addWidget(header("Add your writing"))
         column.addWidget(
             note(
                 "Give Quillora examples of the writing you want it to learn: posts, emails, "

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.contract.catalog import CatalogEntry
 from gui.steps.model.fit import fit_for_entry
-from gui.widgets.cards import Card, heading, note, pill, set_pill
+from gui.widgets.page import Card, note, pill, section_title, set_pill
 
 GATED_HELP = (
     "Gated: its authors ask you to accept their licence on huggingface.co first. Then add "
@@ -51,7 +51,7 @@ class ModelCard(Card):
         self.entry = entry
         self.setAccessibleName(entry.display_name)
         top = QHBoxLayout()
-        title = heading(entry.display_name, 2)
+        title = section_title(entry.display_name)
         top.addWidget(title)
         top.addStretch(1)
         self.badge = pill("Checking…")
@@ -131,7 +131,7 @@ class DemoCard(Card):
         super().__init__(parent, highlight=True)
         self.setAccessibleName("Demo model")
         top = QHBoxLayout()
-        top.addWidget(heading("Try the demo model first", 2))
+        top.addWidget(section_title("Try the demo model first"))
         top.addStretch(1)
         top.addWidget(pill("Runs on any computer", "good"))
         self.body.addLayout(top)

@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 
 from engine.contract.paths import assets_dir
 from gui.core.selection import DataSelection
-from gui.steps.data.demo import demo_report
 from gui.steps.data.drop import classify_paths
 from gui.steps.data.page import DataPage
 from gui.steps.data.preview_args import preview_arguments
+from gui.tour.demo_reports import demo_report
 
 SAMPLES = assets_dir() / "samples"
 

@@ -14,12 +14,13 @@ from pytestqt.qtbot import QtBot
 
 from engine.contract.catalog import load_catalog
 from engine.contract.estimates import fit_badge
-from gui.steps.data.demo import demo_doctor_report
 from gui.steps.model.download_bar import progress_text
 from gui.steps.model.downloads import ModelDownload, format_bytes
 from gui.steps.model.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
-from gui.steps.model.page import ModelPage, tour_states
+from gui.steps.model.page import ModelPage
 from gui.steps.model.sources import HubSearchPanel
+from gui.tour.demo_reports import demo_doctor_report
+from gui.tour.model import tour_states
 
 
 @pytest.fixture
