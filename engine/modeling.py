@@ -14,12 +14,16 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.config import LoraSettings
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import DownloadProgress
 from engine.emit import Emitter
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from transformers import PreTrainedTokenizerBase
 
 WEIGHT_PATTERNS = ["*.safetensors", "*.safetensors.index.json"]
 ALLOW_PATTERNS = [
@@ -229,7 +233,7 @@ def configure_cpu_threads() -> None:
     torch.set_num_threads(threads)
 
 
-def load_tokenizer(folder: Path):  # -> PreTrainedTokenizerBase
+def load_tokenizer(folder: Path) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
@@ -303,7 +307,7 @@ def keep_weights_trainable(model: Any) -> None:
             module.support_avx512bf16_for_cpu = False
 
 
-def attach_lora(model: Any, settings: LoraSettings):  # -> PeftModel
+def attach_lora(model: Any, settings: LoraSettings) -> PeftModel:
     """LoRA adapters on all linear layers (the lm_head stays frozen)."""
     from peft import LoraConfig, get_peft_model
 

@@ -178,7 +178,7 @@ def execute(
         "seconds": finished.seconds,
     }
     run.update_run(state=finished.reason, result=result)
-    if not getattr(args, "no_evaluate", False) and finished.reason != "cancelled":
+    if not getattr(args, "no_evaluate", False):
         _evaluate(outcome.model, tokenizer, prepared.heldout, config, run.path, emitter)
     write_model_card(run.path)  # run.json, data-manifest.json, evaluation.json (model_card)
     emitter.emit(finished)
