@@ -1,10 +1,10 @@
 """Find a base model on disk (or fetch it), load it in 4-bit NF4 and attach LoRA.
 
-QLoRA as DESIGN.md asks: NF4 with double quantization, bf16 compute where the hardware has
-it (fp16 on older GPUs), LoRA on every linear layer, and no fp32 up-cast of the large frozen
-matrices: `prepare_model_for_kbit_training` is deliberately not used; gradient checkpointing
-(non-reentrant) plus `enable_input_require_grads` give the same training behaviour while the
-embeddings and norms stay in the compute dtype.
+QLoRA: NF4 with double quantization, bf16 compute where the hardware has it (fp16 on older
+GPUs), LoRA on every linear layer, and no fp32 up-cast of the large frozen matrices (what that
+saves: docs/performance.md, variant B): `prepare_model_for_kbit_training` is deliberately not
+used; gradient checkpointing (non-reentrant) plus `enable_input_require_grads` give the same
+training behaviour while the embeddings and norms stay in the compute dtype.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading run folders from the GUI: what ran, how it ended, and whether it is still running.
 
-A run folder (DESIGN.md, "A run on disk") holds run.json, events.jsonl, checkpoints/step-N/ and
+A run folder (docs/architecture.md, "A run on disk") holds run.json, events.jsonl, checkpoints/step-N/ and
 adapter/. The GUI adds engine.pid when it starts a child, so a reopened app can tell a run
 that is still training in the background from one that stopped. Every reader here tolerates
 missing or half-written files: a run folder may be mid-write, copied, or damaged.
