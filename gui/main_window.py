@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         if key == "data":
             data = DataPage(self)
             data.sig_data_ready.connect(self.train_page.set_selection)
+            data.sig_continue_requested.connect(lambda: self.go_to("train"))
             if self._model_name:
                 data.set_model(self._model_name)
             return data

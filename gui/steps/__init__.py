@@ -12,7 +12,8 @@ What the window relies on:
 - `model.page.ModelPage` emits `sig_model_chosen(str)`: a Hub id, a local folder, or "demo";
   `set_model(name)` lets the demo button choose the demo model.
 - `data.page.DataPage` emits `sig_data_ready(object)` carrying a `gui.core.selection.DataSelection`;
-  `set_sources(paths)` lets the demo button load the bundled samples.
+  `set_sources(paths)` lets the demo button load the bundled samples; Continue emits
+  `sig_continue_requested`, and the window opens the Train step.
 - Pages that run engine commands use `gui.core.engine_process.EngineProcess` with
   `gui.core.engine_command.engine_command(...)`, never subprocess directly.
 """

@@ -92,3 +92,17 @@ def test_switching_to_dark_redraws_without_errors(qtbot):
         apply_theme(app, dark=False)
         window._on_scheme_changed()
     assert colors()["window"] == LIGHT["window"]
+
+
+def test_continue_on_the_data_step_opens_train_with_that_data(qtbot):
+    from gui.tour.demo_reports import demo_report
+
+    window = MainWindow(background_work=False)
+    qtbot.addWidget(window)
+    window.go_to("data")
+    window.data_page.show_report(demo_report())
+    window.data_page.rights.buttons["i_wrote_it"].click()
+    window.data_page.continue_button.click()
+    assert window.current_key() == "train"
+    assert window.train_page.selection is not None
+    assert window.train_page.selection.rights == "i_wrote_it"

@@ -44,6 +44,7 @@ class DataPage(QWidget):
     """Step 2: drop files, check them, answer the rights question, continue."""
 
     sig_data_ready = Signal(object)  # gui.core.selection.DataSelection
+    sig_continue_requested = Signal()  # Continue: the window opens the Train step
     sig_preview_requested = Signal(list)  # the engine arguments of each preview (for tests)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -365,10 +366,7 @@ class DataPage(QWidget):
         if not self.continue_button.isEnabled():
             return
         self.sig_data_ready.emit(self.selection())
-        # The page interface has no navigation signal; the main window offers go_to(key).
-        go_to = getattr(self.window(), "go_to", None)
-        if callable(go_to):
-            go_to("train")
+        self.sig_continue_requested.emit()
 
     def _show_message(self, text: str) -> None:
         """A plain-language notice; its first line is the headline."""

@@ -49,6 +49,9 @@ class ModelCard(Card):
     def __init__(self, entry: CatalogEntry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
+        self._chosen = False
+        self._cached = False
+        self._memory_text = ""
         self.setAccessibleName(entry.display_name)
         top = QHBoxLayout()
         title = section_title(entry.display_name)
@@ -102,7 +105,7 @@ class ModelCard(Card):
 
     def set_cached(self, cached: bool) -> None:
         self._cached = cached
-        if getattr(self, "_chosen", False):
+        if self._chosen:
             self.button.setText("Chosen ✓")
             self.button.setEnabled(False)
         elif not self.entry.is_demo:
@@ -112,7 +115,7 @@ class ModelCard(Card):
         self._refresh_memory()
 
     def _refresh_memory(self) -> None:
-        parts = [getattr(self, "_memory_text", "")]
+        parts = [self._memory_text]
         if not self.entry.is_demo:
             parts.append(
                 "already on this computer"

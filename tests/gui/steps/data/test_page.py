@@ -137,7 +137,10 @@ def test_rights_answer_is_required_before_continuing(page: DataPage, qtbot: QtBo
         page.continue_button.click()
     page.rights.buttons["organisation_owns_it"].click()
     assert page.continue_button.isEnabled()
-    with qtbot.waitSignal(page.sig_data_ready) as ready:
+    with (
+        qtbot.waitSignal(page.sig_continue_requested),
+        qtbot.waitSignal(page.sig_data_ready) as ready,
+    ):
         page.continue_button.click()
     selection = ready.args[0]
     assert isinstance(selection, DataSelection)
