@@ -28,6 +28,10 @@ from dataclasses import dataclass, field
 
 from engine.data.name_lists import NameLists, key, name_lists
 
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Capital letters of the Latin alphabet, with accents (Á, Ł, Ş, Ž ...).
 _UPPER = "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper() and chr(c).isalpha())
 _WORD = rf"[{_UPPER}][^\W\d_]*(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)*"
@@ -37,12 +41,12 @@ _RUN = re.compile(
     rf"(?<![\w'’@#/.-])(?:{_WORD}|[{_UPPER}]\.)(?: (?:{_PARTICLE} )*(?:{_WORD}|[{_UPPER}]\.))*"
 )
 
-_TITLES = frozenset(
+_TITLES = _word_set(
     "mr mrs ms miss mx dr prof professor sir dame lady lord madam mme mlle herr frau señor "
-    "señora sr sra dra nonna nana auntie uncle".split()
+    "señora sr sra dra nonna nana auntie uncle"
 )
 # Words that start a run but are never part of a name; they may still be a cue.
-_LEADING = frozenset(
+_LEADING = _word_set(
     """a an the our your my his her their its this that these those we i you he she they it
     thanks thank dear hi hello hey meet ask welcome congratulations congrats cheers regards
     best love sincerely yours kind warm warmest many big huge special lovely a note message
@@ -55,10 +59,10 @@ _LEADING = frozenset(
     colleagues partners reader readers subscriber subscribers member members valued hiring
     manager support sales marketing again world admin board success service
     monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
-    january february march july september october november december""".split()
+    january february march july september october november december"""
 )
 # Words that, ending a run or right after it, make it a product, a place or an organisation.
-_THING_WORDS = frozenset(
+_THING_WORDS = _word_set(
     """blend blends roast roasts decaf coffee coffees cafe café espresso latte lattes mocha tea
     teas chai brew brews cold bakery kitchen diner bar kiosk shop shops store market mug mugs
     tote totes flask bag bags box bundle kit kits collection edition series club circle
@@ -71,7 +75,7 @@ _THING_WORDS = frozenset(
     gallery theatre theater cinema island isle beach coast gardens garden peaberry selecto
     honey chocolate cocoa bear rabbit marathon tailoring candle candles soap lamp blanket scarf
     hoodie tee shirt jacket sneakers shoes jeans dress bottle glass plate bowl notebook range
-    set pack hall house arena plaza""".split()
+    set pack hall house arena plaza"""
 )
 
 _STRONG_CUE = re.compile(
@@ -105,7 +109,7 @@ _CUE_AFTER = re.compile(
 )
 # The last word of every cue above: a run whose preceding word is none of these (most runs:
 # sentence starts, words after "the" or "in") skips the cue patterns altogether.
-_CUE_END_WORDS = frozenset(
+_CUE_END_WORDS = _word_set(
     """dear hi hello hey thanks you cheers congratulations congrats welcome kudos regards wishes
     sincerely love yours best warmly meet ask for by credit credits photography illustration
     illustrations styling words design with to from according of memory lead roaster roasters
@@ -115,7 +119,7 @@ _CUE_END_WORDS = frozenset(
     customers client clients regular regulars grower growers farmer farmers host hosts partner
     partners writer writers editor editors photographer photographers illustrator
     illustrators member and says said writes wrote asked told cc via is reach call contact
-    email ping tell""".split()
+    email ping tell"""
 )
 _FOLLOWING_WORD = re.compile(r"\s+([a-z]+)")
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
@@ -255,7 +259,7 @@ def _sentence_start(before: str) -> bool:
 
 def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
     """The reason the run is a name, or "" when it is not taken for one."""
-    pairs = [(w, k) for w, k in zip(run.words, run.keys) if k not in _PARTICLES and not w.endswith(".")]
+    pairs = [(w, k) for w, k in zip(run.words, run.keys, strict=True) if k not in _PARTICLES and not w.endswith(".")]
     if not pairs or len(pairs) > 4 or any(len(w) > 1 and w.isupper() for w, _ in pairs):
         return ""  # initials only, a title-case headline, an acronym
     keys = [k for _, k in pairs]
