@@ -66,7 +66,9 @@ def load_marked(path: Path) -> list[dict]:
             text.append(plain)
             length += len(plain)
             value = m.group(2)
-            spans.append({"kind": m.group(1) or "name", "start": length, "end": length + len(value)})
+            spans.append(
+                {"kind": m.group(1) or "name", "start": length, "end": length + len(value)}
+            )
             text.append(value)
             length += len(value)
             cursor = m.end()
@@ -111,7 +113,12 @@ def score(rows: list[dict]) -> dict:
             if match is None:
                 fp[f.kind] += 1
                 errors.append(
-                    {"error": "false_positive", "kind": f.kind, "value": f.value, "reason": f.reason}
+                    {
+                        "error": "false_positive",
+                        "kind": f.kind,
+                        "value": f.value,
+                        "reason": f.reason,
+                    }
                 )
                 continue
             claimed.add(match)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from engine.data.name_lists import NameLists, key, name_lists
 
+
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
@@ -197,7 +198,9 @@ def _split_run(text: str, m: re.Match[str]) -> _Run | None:
     words = m.group().split(" ")
     keys = [key(w) for w in words]
     cut = 0
-    while cut < len(words) and (keys[cut].rstrip(".:,") in _LEADING or keys[cut].rstrip(".") in _TITLES):
+    while cut < len(words) and (
+        keys[cut].rstrip(".:,") in _LEADING or keys[cut].rstrip(".") in _TITLES
+    ):
         cut += 1
     if cut == len(words):
         return None
@@ -213,7 +216,9 @@ def _split_run(text: str, m: re.Match[str]) -> _Run | None:
     if not words:
         return None
     end = start + len(" ".join(words))
-    return _Run(words, tuple(keys), start, end, text[max(0, start - 40) : start], text[end : end + 24])
+    return _Run(
+        words, tuple(keys), start, end, text[max(0, start - 40) : start], text[end : end + 24]
+    )
 
 
 def _thing_word_at(run: _Run, lists: NameLists) -> int:
@@ -242,7 +247,11 @@ def _last_word(before: str) -> str:
 def _cue(before: str, last_word: str) -> tuple[str, str]:
     """("strong" | "weak" | "", the cue's words as the user would read them)."""
     if key(last_word) not in _CUE_END_WORDS:
-        return ("strong", last_word) if last_word in _DASHES and before.strip() == last_word else ("", "")
+        return (
+            ("strong", last_word)
+            if last_word in _DASHES and before.strip() == last_word
+            else ("", "")
+        )
     strong = _STRONG_CUE.search(before)
     if strong:
         return "strong", strong.group().strip(" :,\n")
@@ -259,7 +268,11 @@ def _sentence_start(before: str) -> bool:
 
 def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
     """The reason the run is a name, or "" when it is not taken for one."""
-    pairs = [(w, k) for w, k in zip(run.words, run.keys, strict=True) if k not in _PARTICLES and not w.endswith(".")]
+    pairs = [
+        (w, k)
+        for w, k in zip(run.words, run.keys, strict=True)
+        if k not in _PARTICLES and not w.endswith(".")
+    ]
     if not pairs or len(pairs) > 4 or any(len(w) > 1 and w.isupper() for w, _ in pairs):
         return ""  # initials only, a title-case headline, an acronym
     keys = [k for _, k in pairs]
