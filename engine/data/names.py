@@ -44,7 +44,8 @@ _RUN = re.compile(
 
 _TITLES = _word_set(
     "mr mrs ms miss mx dr prof professor sir dame lady lord madam mme mlle herr frau señor "
-    "señora sr sra dra nonna nana auntie uncle"
+    "señora sr sra dra nonna nana auntie uncle grandma grandpa granny abuela abuelo tia tio oma "
+    "opa chef coach"
 )
 # Words that start a run but are never part of a name; they may still be a cue.
 _LEADING = _word_set(
@@ -59,7 +60,8 @@ _LEADING = _word_set(
     everyone everybody there folks friends guys sir madam customer customers client clients
     colleagues partners reader readers subscriber subscribers member members valued hiring
     manager support sales marketing again world admin board success service
-    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight yesterday
+    now then also so but here just still please sorry last next later soon finally recently
     january february march july september october november december"""
 )
 # Words that, ending a run or right after it, make it a product, a place or an organisation.
@@ -76,7 +78,8 @@ _THING_WORDS = _word_set(
     gallery theatre theater cinema island isle beach coast gardens garden peaberry selecto
     honey chocolate cocoa bear rabbit marathon tailoring candle candles soap lamp blanket scarf
     hoodie tee shirt jacket sneakers shoes jeans dress bottle glass plate bowl notebook range
-    set pack hall house arena plaza"""
+    set pack hall house arena plaza room rooms sweater jumper cardigan backpack hat cap socks
+    apron fundraiser appeal campaign trust fund society institute"""
 )
 
 _STRONG_CUE = re.compile(
@@ -88,7 +91,8 @@ _STRONG_CUE = re.compile(
     r"photo credit|credits?|photography|illustrations?|illustration|styling|words|design|"
     r"interview with|in conversation with|(?:spoke|talked|chatted) (?:to|with)|"
     r"(?:thanks|thank you|shout-?out|hats off|kudos|congratulations|gratitude|hug) to|"
-    r"(?:quote|message|note|card|words|tip|letter|recipe|email) from|according to|"
+    r"(?:quote|message|note|card|words|tip|letter|recipe|email|review|feedback|advice|update) "
+    r"from|according to|"
     r"in (?:loving )?memory of|courtesy of|"
     r"(?:our|my|your|the) (?:(?:head|new|lead|senior|junior|regional|cupping|shop|guest|"
     r"co-?)[ -]?)?(?:roasters?|baristas?|founders?|co-?founders?|ceo|manager|bakers?|"
@@ -119,13 +123,27 @@ _CUE_END_WORDS = _word_set(
     owner owners designer designers artist artists residence colleague colleagues customer
     customers client clients regular regulars grower growers farmer farmers host hosts partner
     partners writer writers editor editors photographer photographers illustrator
-    illustrators member and says said writes wrote asked told cc via is reach call contact
+    illustrators member review feedback advice update and says said writes wrote asked told cc via is reach call contact
     email ping tell"""
 )
 _FOLLOWING_WORD = re.compile(r"\s+([a-z]+)")
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+# A name before words such as ", our roaster" or ", who": any capitalised word will do.
+_ROLE_AFTER = re.compile(
+    r", (?:our|my|the|a) (?:new |head |lead )?(?:roaster|barista|founder|co-founder|ceo|manager|"
+    r"baker|intern|friend|neighbou?r|chef|owner|designer|artist|colleague|customer|client|"
+    r"regular|grower|farmer|host|partner|writer|editor|photographer|illustrator)\b|, who\b"
+)
+# A list of given names ("Ingrid, Pablo and Mei"): the word after this one is a name too.
+_LIST_NEXT = re.compile(r"(?:,| and| &|, and) ([A-Z][^\W\d_]+)")
+_DETERMINERS = _word_set("the a an our your their this that these those its new every each my")
+_MONTHS = _word_set("april may june july august")
+# Things named after people end in these, which are also family names: "Jane Hall" stays a
+# person, "Expo Hall" does not.
+_SURNAME_THINGS = _word_set("hall house park lane hill bridge church bay")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-ÿ][a-zà-ÿ'’]{2,}")
 _GREETING = re.compile(r"(?:hi|hello|hey|welcome)$", re.IGNORECASE)  # "Hello Dallas!"
-_LISTED = re.compile(r"\s*(?:,|and|&|, and)\s*")
+_LISTED = re.compile(r"(?:, | and | & |, and )")
 _POSSESSIVE = re.compile(r"['’]s [a-z]")  # "Hannah's draft"
 _END = re.compile(r"[?!.]")
 _SENTENCE_ENDS = frozenset(".!?…:;\"”“’‘'()|\n")
@@ -148,7 +166,7 @@ class NameMemory:
     their own byline): any candidate containing one is left alone. `products` collects
     capitalised phrases seen as products in earlier rows ("grace hopper" from "the Grace
     Hopper Blend"), left alone afterwards; `everyday` collects known names seen written in
-    lower case ("grace", "summer"), which are then no longer enough on their own.
+    lower case ("grace", "summer", "sponge"), which are then no longer enough on their own.
     """
 
     not_personal: frozenset[tuple[str, ...]] = frozenset()
@@ -163,8 +181,7 @@ class NameMemory:
 
     def learn_row(self, text: str, lists: NameLists) -> None:
         if len(self.everyday) < _MEMORY_LIMIT:
-            # Set operations in C: a few microseconds a row.
-            self.everyday |= set(text.split()) & lists.first_or_last_lower
+            self.everyday.update(_LOWER_WORD.findall(text))
 
     def is_not_personal(self, keys: tuple[str, ...]) -> bool:
         for phrase in self.not_personal:
@@ -191,6 +208,7 @@ class _Run:
     end: int
     before: str  # the text before the run, with any leading cue words of the run
     after: str  # the text right after the run
+    after_name: bool = False  # listed right after a name ("Wei Zhang and Hiroshi Sato")
 
 
 def _split_run(text: str, m: re.Match[str]) -> _Run | None:
@@ -229,7 +247,7 @@ def _thing_word_at(run: _Run, lists: NameLists) -> int:
         k = keys[i].removesuffix("'s")
         if k in _THING_WORDS:
             # "Jane Hall" is a person, "Expo Hall" a place.
-            if i == 1 == len(keys) - 1 and keys[0] in lists.first and k in lists.last:
+            if i == 1 == len(keys) - 1 and keys[0] in lists.first and k in _SURNAME_THINGS:
                 return 0
             return i
     following = _FOLLOWING_WORD.match(run.after)
@@ -247,11 +265,9 @@ def _last_word(before: str) -> str:
 def _cue(before: str, last_word: str) -> tuple[str, str]:
     """("strong" | "weak" | "", the cue's words as the user would read them)."""
     if key(last_word) not in _CUE_END_WORDS:
-        return (
-            ("strong", last_word)
-            if last_word in _DASHES and before.strip() == last_word
-            else ("", "")
-        )
+        if last_word in _DASHES and before.strip() == last_word:
+            return "strong", last_word  # "— Aroha Tane, Wellington"
+        return "", ""
     strong = _STRONG_CUE.search(before)
     if strong:
         return "strong", strong.group().strip(" :,\n")
@@ -284,7 +300,7 @@ def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
     if first in _THING_WORDS and not known_first:
         return ""  # "Studio North"
     known_last = last in lists.last or any(part in lists.last for part in last.split("-"))
-    cue, cue_words = _cue(run.before, last_word)
+    cue, cue_words = ("listed", "and") if run.after_name else _cue(run.before, last_word)
     if len(keys) >= 2:
         if " ".join(keys) in lists.places:
             return ""  # "Santa Monica", "Sierra Leone"
@@ -306,7 +322,14 @@ def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
         if known_first or known_last:
             return f"a known name after '{cue_words}'"
         return f"a capitalised word after '{cue_words}'"
-    if not known_first or word in lists.places or _everyday(word, lists, memory):
+    role_after = _ROLE_AFTER.match(run.after)
+    if role_after and word not in lists.places:
+        return f"a capitalised word before '{role_after.group().strip(', ')}'"
+    if cue == "listed" and word not in lists.places and not _everyday(word, lists, memory):
+        return "listed with other names"
+    if not known_first or word in lists.places or word in _MONTHS:
+        return ""
+    if _everyday(word, lists, memory):
         return ""
     if cue == "weak":
         return f"a known first name after '{cue_words}'"
@@ -314,9 +337,25 @@ def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
         return "a known first name with 's"
     if _CUE_AFTER.match(run.after) or (run.before.endswith(", ") and _END.match(run.after)):
         return "a known first name before a word about a person"
-    if not known_last and not _sentence_start(run.before):
-        return "a known first name in the middle of a sentence"
-    return ""
+    listed = _LIST_NEXT.match(run.after)
+    if listed and key(listed.group(1)) in lists.first and key(listed.group(1)) not in lists.places:
+        return "a known first name in a list of names"
+    if known_last or _sentence_start(run.before) or key(last_word) in _DETERMINERS:
+        return ""
+    return "a known first name in the middle of a sentence"
+
+
+def _drop_everyday_start(run: _Run, text: str, lists: NameLists, memory: NameMemory) -> None:
+    """ "Contact Yusuf Demir": a first word seen in lower case elsewhere, and not a given name,
+    is the sentence's first word, not part of the name; it joins the text before."""
+    while (
+        len(run.keys) > 1
+        and run.keys[0] not in lists.first
+        and _everyday(run.keys[0], lists, memory)
+    ):
+        run.start += len(run.words[0]) + 1
+        run.words, run.keys = run.words[1:], run.keys[1:]
+        run.before = text[max(0, run.start - 40) : run.start]
 
 
 def _everyday(word: str, lists: NameLists, memory: NameMemory) -> bool:
@@ -345,8 +384,9 @@ def find_names(text: str, memory: NameMemory | None = None) -> Iterator[NameFind
             continue
         if " ".join(run.keys) in memory.products:
             continue
+        _drop_everyday_start(run, text, lists, memory)
         if listed and was_name:
-            run.before = "and "  # a name listed after another ("Wei Zhang and Hiroshi Sato")
+            run.after_name = True
         elif listed and len(run.words) == 1 and not _STRONG_CUE.search(run.before):
             continue  # listed after a place or a product ("Georgia and Carolina")
         reason = _decide(run, lists, memory)
