@@ -79,7 +79,7 @@ _THING_WORDS = _word_set(
     honey chocolate cocoa bear rabbit marathon tailoring candle candles soap lamp blanket scarf
     hoodie tee shirt jacket sneakers shoes jeans dress bottle glass plate bowl notebook range
     set pack hall house arena plaza room rooms sweater jumper cardigan backpack hat cap socks
-    apron fundraiser appeal campaign trust fund society institute"""
+    apron fundraiser appeal campaign trust fund society institute hills springs harbour"""
 )
 
 _STRONG_CUE = re.compile(
@@ -136,8 +136,14 @@ _ROLE_AFTER = re.compile(
 )
 # A list of given names ("Ingrid, Pablo and Mei"): the word after this one is a name too.
 _LIST_NEXT = re.compile(r"(?:,| and| &|, and) ([A-Z][^\W\d_]+)")
+_PLACE_AFTER = re.compile(r", ([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?)")
 _DETERMINERS = _word_set("the a an our your their this that these those its new every each my")
 _MONTHS = _word_set("april may june july august")
+# Place names start with these: "Lake Victoria", "San Diego", "Port Elizabeth", "Cape Town".
+_PLACE_STARTS = _word_set(
+    "lake mount mt port fort cape san santa santo são sao saint st ste puerto porto monte "
+    "isle rio new north south east west upper lower great little old"
+)
 # Things named after people end in these, which are also family names: "Jane Hall" stays a
 # person, "Expo Hall" does not.
 _SURNAME_THINGS = _word_set("hall house park lane hill bridge church bay")
@@ -301,7 +307,12 @@ def _decide(run: _Run, lists: NameLists, memory: NameMemory) -> str:
         return ""  # "Studio North"
     known_last = last in lists.last or any(part in lists.last for part in last.split("-"))
     cue, cue_words = ("listed", "and") if run.after_name else _cue(run.before, last_word)
+    place_after = _PLACE_AFTER.match(run.after)
+    if place_after and key(place_after.group(1)) in lists.places and cue != "strong":
+        return ""  # "Hamilton, Ontario", "Savannah, Georgia"
     if len(keys) >= 2:
+        if first in _PLACE_STARTS and cue != "strong":
+            return ""
         if " ".join(keys) in lists.places:
             return ""  # "Santa Monica", "Sierra Leone"
         if cue != "strong" and not known_last and any(k in lists.places for k in keys):
