@@ -382,6 +382,9 @@ def find_names(text: str, memory: NameMemory | None = None) -> Iterator[NameFind
     memory.learn_row(text, lists)
     previous_end, previous_was_name = -1, False
     for m in _RUN.finditer(text):
+        found = m.group()
+        if " " not in found and found.lower() in _LEADING:
+            continue  # "The", "Our", "Thanks": most runs are one such word
         run = _split_run(text, m)
         if run is None:
             continue
