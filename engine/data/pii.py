@@ -10,7 +10,9 @@ look-alikes marketing text is full of: card numbers must pass the Luhn checksum,
 mod-97 check, IPs must have valid octets and not follow the word "version", phone numbers must
 have a phone-like shape and not sit next to words such as "order" or "invoice". Where two
 findings overlap, the more specific kind wins (url_token > email > iban > card > ip > phone >
-address > name). Precision and recall on the labelled set: `bench/pii_eval.py`.
+address > name). People's names are found by `engine.data.names` (known names, capitalisation
+and the words around them). Every finding carries a reason in a few words for the Data step.
+Precision and recall on the labelled sets: `bench/pii_eval.py`.
 """
 
 from __future__ import annotations
