@@ -51,7 +51,7 @@ _TITLES = _word_set(
 _LEADING = _word_set(
     """a an the our your my his her their its this that these those we i you he she they it
     thanks thank dear hi hello hey meet ask welcome congratulations congrats cheers regards
-    best love sincerely yours kind warm warmest many big huge special lovely a note message
+    best love sincerely yours signed kind warm warmest many big huge special lovely a note message
     photo photos photography illustration illustrations illustrated credit credits words
     design designed styling interview quote quotes written edited hosted shot baked
     founded nominated recipe poem painted tip team happy merry good great dearest
@@ -84,7 +84,7 @@ _THING_WORDS = _word_set(
 
 _STRONG_CUE = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|congratulations|congrats|welcome|"
-    r"kudos|regards|wishes|sincerely|love|yours|best,|warmly|meet|ask(?: for)?|"
+    r"kudos|regards|wishes|sincerely|love|yours|best,|warmly|signed|meet|ask(?: for)?|"
     r"(?:photos?|photography|photographed|illustrations?|illustrated|styling|styled|design|"
     r"designed|words|written|edited|hosted|shot|baked|founded|nominated|recipe|poem|painted|"
     r"created|video|music|interview|translated|guided|led|run|quotes?) by|"
@@ -99,7 +99,8 @@ _STRONG_CUE = re.compile(
     r"interns?|friends?|neighbou?rs?|chefs?|owners?|lead|designers?|artists?(?: in residence)?|"
     r"colleagues?|customers?|clients?|regulars?|growers?|farmers?|hosts?|partners?|writers?|"
     r"editors?|photographers?|illustrators?)|"
-    r"(?:from|of) our (?:founder|ceo|friend|team member)))[\s:,]*$",
+    r"(?:from|of) our (?:founder|ceo|friend|team member))"
+    r"|[”\"],? (?:says|said|wrote|writes|adds|added|asks|asked))[\s:,]*$",
     re.IGNORECASE,
 )
 _WEAK_CUE = re.compile(
@@ -116,7 +117,7 @@ _CUE_AFTER = re.compile(
 # sentence starts, words after "the" or "in") skips the cue patterns altogether.
 _CUE_END_WORDS = _word_set(
     """dear hi hello hey thanks you cheers congratulations congrats welcome kudos regards wishes
-    sincerely love yours best warmly meet ask for by credit credits photography illustration
+    sincerely love yours best warmly signed adds added asks meet ask for by credit credits photography illustration
     illustrations styling words design with to from according of memory lead roaster roasters
     barista baristas founder founders cofounder co-founder co-founders ceo manager baker
     bakers intern interns friend friends neighbour neighbours neighbor neighbors chef chefs
