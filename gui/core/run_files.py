@@ -1,6 +1,6 @@
 """Reading run folders from the GUI: what ran, how it ended, and whether it is still running.
 
-A run folder (DESIGN.md, "A run on disk") holds run.json, events.jsonl, checkpoints/step-N/ and
+A run folder (docs/architecture.md, "A run on disk") holds run.json, events.jsonl, checkpoints/step-N/ and
 adapter/. The GUI adds engine.pid when it starts a child, so a reopened app can tell a run
 that is still training in the background from one that stopped. Every reader here tolerates
 missing or half-written files: a run folder may be mid-write, copied, or damaged.
@@ -28,6 +28,7 @@ from engine.contract.events import (
     StepProgress,
     parse_line,
 )
+from engine.contract.paths import runs_dir
 
 EVENTS_FILE = "events.jsonl"
 CONFIG_FILE = "run.json"
@@ -200,6 +201,37 @@ def list_runs(runs_root: Path) -> list[RunSummary]:
 
 def delete_run(run_dir: Path) -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def run_config(run_dir: Path | None) -> dict[str, Any]:
+    """The configuration saved in the run's run.json ({} when missing or unreadable)."""
+    if run_dir is None:
+        return {}
+    data = _read_json(Path(run_dir) / CONFIG_FILE) or {}
+    config = data.get("config", data)
+    return config if isinstance(config, dict) else {}
+
+
+def base_model_name(run_dir: Path | None) -> str:
+    """The base model's name as the run recorded it ("demo" for the offline demo)."""
+    model = run_config(run_dir).get("model", {})
+    return str(model.get("name", "")) if isinstance(model, dict) else ""
+
+
+def is_demo_run(run_dir: Path | None) -> bool:
+    """True for a run of the offline demo model (its answers are not a real assistant's)."""
+    return base_model_name(run_dir) == "demo"
+
+
+def has_adapter(run_dir: Path) -> bool:
+    """True when the run saved a trained adapter (Try it and Share need one)."""
+    return (Path(run_dir) / "adapter" / "adapter_config.json").is_file()
+
+
+def finished_runs(root: Path | None = None) -> list[Path]:
+    """Runs with a trained adapter, newest first: the ones Try it and Share can use."""
+    runs = list_runs(root or runs_dir())
+    return [r.path for r in runs if r.state in ("finished", "stopped") and has_adapter(r.path)]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox
 
-from gui.steps.try_it.prompts import finished_runs, is_demo_run
+from gui.core.run_files import finished_runs, is_demo_run
 
 
 def fill_run_picker(picker: QComboBox, current: Path | None) -> tuple[list[Path], Path | None]:

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.widgets.cards import Card, note
+from gui.widgets.page import Card, note
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt", ".md", ".docx")
 FILE_FILTER = "Your writing (*.csv *.tsv *.jsonl *.txt *.md *.docx)"

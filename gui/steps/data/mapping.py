@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from engine.contract.config import DataSettings, field_help
 from engine.contract.data_report import ColumnMapping
-from gui.widgets.cards import Card, heading, note
+from gui.widgets.page import Card, note, section_title
 
 NONE_CHOICE = "(none)"
 CHOOSE_CHOICE = "Choose a column…"  # the writing picker when no column looked like writing
@@ -39,7 +39,7 @@ class MappingPanel(Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.body.addWidget(heading("Which column holds your writing?", 2))
+        self.body.addWidget(section_title("Which column holds your writing?"))
         self.reason = note()
         self.body.addWidget(self.reason)
         form = QFormLayout()
@@ -111,7 +111,7 @@ class RightsPanel(Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.body.addWidget(heading("Whose writing is this?", 2))
+        self.body.addWidget(section_title("Whose writing is this?"))
         self.body.addWidget(
             note(
                 "Only train on writing you may use. Your answer is saved with the run and its "

@@ -38,13 +38,14 @@ from gui.steps.data.drop import DropZone
 from gui.steps.data.mapping import MappingPanel, RightsPanel
 from gui.steps.data.preview_args import files_text, is_bundled_sample, preview_arguments
 from gui.steps.data.report_view import PiiView, PreviewView, ReadinessView
-from gui.widgets.cards import heading, note
+from gui.widgets.page import header, note
 
 
 class DataPage(QWidget):
     """Step 2: drop files, check them, answer the rights question, continue."""
 
     sig_data_ready = Signal(object)  # gui.core.selection.DataSelection
+    sig_continue_requested = Signal()  # Continue: the window opens the Train step
     sig_preview_requested = Signal(list)  # the engine arguments of each preview (for tests)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -73,7 +74,7 @@ class DataPage(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(28, 24, 28, 24)
         column.setSpacing(14)
-        column.addWidget(heading("Add your writing"))
+        column.addWidget(header("Add your writing"))
         column.addWidget(
             note(
                 "Give Quillora examples of the writing you want it to learn: posts, emails, "
@@ -378,10 +379,7 @@ class DataPage(QWidget):
         if not self.continue_button.isEnabled():
             return
         self.sig_data_ready.emit(self.selection())
-        # The page interface has no navigation signal; the main window offers go_to(key).
-        go_to = getattr(self.window(), "go_to", None)
-        if callable(go_to):
-            go_to("train")
+        self.sig_continue_requested.emit()
 
     def _show_message(self, text: str) -> None:
         """A plain-language notice; its first line is the headline."""

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from engine.contract.data_report import DataPreview, PiiFinding, PreviewExample, Readiness
 from engine.contract.pii_kinds import DESCRIPTIONS, LABELS, PLACEHOLDERS
-from gui.widgets.cards import Card, Tone, heading, note, pill, set_pill
 from gui.widgets.layouts import clear_layout
+from gui.widgets.page import Card, Tone, note, pill, section_title, set_pill
 
 AIM_FOR = 50  # pieces of writing; matches the "good" readiness level of the engine
 LEVEL_TONES: dict[str, tuple[str, Tone]] = {
@@ -50,7 +50,7 @@ class ReadinessView(Card):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         top = QHBoxLayout()
-        top.addWidget(heading("Is it enough?", 2))
+        top.addWidget(section_title("Is it enough?"))
         top.addStretch(1)
         self.badge = pill("…")
         top.addWidget(self.badge)
@@ -114,7 +114,7 @@ class PreviewView(Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.body.addWidget(heading("What the model will learn from", 2))
+        self.body.addWidget(section_title("What the model will learn from"))
         self.caption = note()
         self.body.addWidget(self.caption)
         self.text = QTextBrowser()
@@ -175,7 +175,7 @@ class PiiView(Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.body.addWidget(heading("Personal data", 2))
+        self.body.addWidget(section_title("Personal data"))
         self.summary = note()
         self.body.addWidget(self.summary)
         self.rows = QWidget()

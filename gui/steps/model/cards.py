@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.contract.catalog import CatalogEntry
 from gui.steps.model.fit import fit_for_entry
-from gui.widgets.cards import Card, heading, note, pill, set_pill
+from gui.widgets.page import Card, note, pill, section_title, set_pill
 
 GATED_HELP = (
     "Gated: its authors ask you to accept their licence on huggingface.co first. Then add "
@@ -49,9 +49,12 @@ class ModelCard(Card):
     def __init__(self, entry: CatalogEntry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
+        self._chosen = False
+        self._cached = False
+        self._memory_text = ""
         self.setAccessibleName(entry.display_name)
         top = QHBoxLayout()
-        title = heading(entry.display_name, 2)
+        title = section_title(entry.display_name)
         top.addWidget(title)
         top.addStretch(1)
         self.badge = pill("Checking…")
@@ -102,7 +105,7 @@ class ModelCard(Card):
 
     def set_cached(self, cached: bool) -> None:
         self._cached = cached
-        if getattr(self, "_chosen", False):
+        if self._chosen:
             self.button.setText("Chosen ✓")
             self.button.setEnabled(False)
         elif not self.entry.is_demo:
@@ -112,7 +115,7 @@ class ModelCard(Card):
         self._refresh_memory()
 
     def _refresh_memory(self) -> None:
-        parts = [getattr(self, "_memory_text", "")]
+        parts = [self._memory_text]
         if not self.entry.is_demo:
             parts.append(
                 "already on this computer"
@@ -131,7 +134,7 @@ class DemoCard(Card):
         super().__init__(parent, highlight=True)
         self.setAccessibleName("Demo model")
         top = QHBoxLayout()
-        top.addWidget(heading("Try the demo model first", 2))
+        top.addWidget(section_title("Try the demo model first"))
         top.addStretch(1)
         top.addWidget(pill("Runs on any computer", "good"))
         self.body.addLayout(top)

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from gui.steps.model.downloads import ModelDownload, format_bytes, stored_token
-from gui.widgets.cards import Card, note
+from gui.widgets.page import Card, note
 
 
 def progress_text(done: int, total: int, speed: float) -> str:

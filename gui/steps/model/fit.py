@@ -19,7 +19,7 @@ from engine.contract.estimates import (
     fit_badge,
     peak_memory_gib,
 )
-from gui.widgets.cards import Tone
+from gui.widgets.page import Tone
 
 BADGE_TONES: dict[str, Tone] = {
     "fits": "good",

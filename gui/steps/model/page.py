@@ -35,7 +35,7 @@ from gui.steps.model.download_bar import DownloadBar
 from gui.steps.model.fit import hardware_summary
 from gui.steps.model.hub_client import CachedModel, cached_models
 from gui.steps.model.sources import CallThread, HubSearchPanel, LocalPanel
-from gui.widgets.cards import heading, note
+from gui.widgets.page import header, note
 
 
 def _scroll(widget: QWidget) -> QScrollArea:
@@ -84,7 +84,7 @@ class ModelPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 24, 28, 16)
         outer.setSpacing(10)
-        outer.addWidget(heading("Choose a base model"))
+        outer.addWidget(header("Choose a base model"))
         outer.addWidget(
             note(
                 "Quillora teaches this model your voice. Smaller models train faster; larger "
@@ -235,26 +235,3 @@ class ModelPage(QWidget):
         for hub_id, card in self.cards.items():
             card.set_chosen(hub_id == self._chosen)
         self.demo_card.set_chosen(self._chosen == "demo")
-
-
-def tour_states(page: ModelPage) -> list[tuple[str, Any]]:
-    """Named setups for GUI-core's screenshot tour: each callable puts `page` in a state."""
-    from gui.steps.data.demo import demo_doctor_report
-
-    def with_gpu() -> None:
-        page.set_doctor_report(demo_doctor_report(24.0))
-        page.set_cached_models([])
-        page.tabs.setCurrentIndex(0)
-
-    def no_gpu() -> None:
-        page.set_doctor_report(demo_doctor_report(None))
-        page.tabs.setCurrentIndex(0)
-
-    def downloading() -> None:
-        with_gpu()
-        page.set_model("demo")
-        page.downloads.title.setText("Downloading Qwen/Qwen2.5-1.5B-Instruct")
-        page.downloads.show_progress(1_240_000_000, 3_090_000_000, 24_500_000)
-        page.downloads.show()
-
-    return [("model-gpu", with_gpu), ("model-no-gpu", no_gpu), ("model-download", downloading)]

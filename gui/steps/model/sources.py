@@ -26,8 +26,8 @@ from gui.steps.model.cards import ChoiceRow
 from gui.steps.model.downloads import format_bytes
 from gui.steps.model.fit import fit_for_shape
 from gui.steps.model.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
-from gui.widgets.cards import Card, heading, note
 from gui.widgets.layouts import clear_layout
+from gui.widgets.page import Card, note, section_title
 
 
 class CallThread(QThread):
@@ -169,7 +169,7 @@ class LocalPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         folder_card = Card()
-        folder_card.body.addWidget(heading("A model folder", 2))
+        folder_card.body.addWidget(section_title("A model folder"))
         folder_card.body.addWidget(
             note(
                 "A folder with a Hugging Face model in it: config.json, the tokenizer files and "
@@ -182,7 +182,7 @@ class LocalPanel(QWidget):
         self.folder_status = note()
         folder_card.body.addWidget(self.folder_status)
         layout.addWidget(folder_card)
-        layout.addWidget(heading("Already downloaded", 2))
+        layout.addWidget(section_title("Already downloaded"))
         self.cache_status = note("Looking in the Hugging Face cache…")
         layout.addWidget(self.cache_status)
         self.cache_rows = QVBoxLayout()

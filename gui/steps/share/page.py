@@ -316,10 +316,3 @@ class SharePage(QWidget):
 
     def shutdown(self) -> None:
         self.controller.shutdown()
-
-
-def tour_states(page: SharePage) -> list[tuple[str, Callable[[], None]]]:
-    """Screens for `python -m gui.tour`: scripted, no engine (see gui/steps/share/tour.py)."""
-    from gui.steps.share.tour import tour_states as states
-
-    return states(page)

@@ -256,7 +256,7 @@ class TrainPage(QWidget):
         self._refresh_plan()
         if self.plan is None or not self.start_button.isEnabled():
             return None
-        self._clear_run_view()
+        self.clear_run_view()
         run_dir = self.controller.start(self.plan.config)
         self.progress_text.setText("Starting the engine…")
         return run_dir
@@ -282,12 +282,12 @@ class TrainPage(QWidget):
     def _on_resume_clicked(self) -> None:
         run_dir = self.controller.run_dir
         if run_dir is not None and not self.controller.is_active:
-            self._clear_run_view()
+            self.clear_run_view()
             self.show_history(read_events(run_dir / EVENTS_FILE))
             self.controller.resume_run(run_dir)
 
     def _on_again_clicked(self) -> None:
-        self._clear_run_view()
+        self.clear_run_view()
         self._show_state(RunState.IDLE)
 
     def _on_advanced_toggled(self, shown: bool) -> None:
@@ -307,7 +307,8 @@ class TrainPage(QWidget):
             self.chart_box.addWidget(self.chart)
         return self.chart
 
-    def _clear_run_view(self) -> None:
+    def clear_run_view(self) -> None:
+        """Empty the chart, tiles and messages before another run is shown here."""
         if self.chart is not None:
             self.chart.clear()
         self.last_failed = None
@@ -445,7 +446,7 @@ class TrainPage(QWidget):
     # -- for the tour ---------------------------------------------------------------------------
     def preview(self, state: RunState, events: list[Event]) -> None:
         """Show `state` as if `events` had arrived (no engine; for screenshots)."""
-        self._clear_run_view()
+        self.clear_run_view()
         self.show_error_dialogs = False
         for event in events:
             self._on_event(event)

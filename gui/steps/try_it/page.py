@@ -9,7 +9,7 @@ not a real assistant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 
 from engine.contract.events import ChatReady, Failed
 from gui.core.messages import ErrorDialog, message_for
+from gui.core.run_files import is_demo_run
 from gui.steps.try_it.blind import BlindPanel
 from gui.steps.try_it.chat import ChatPanel
 from gui.steps.try_it.compare import ComparePanel
 from gui.steps.try_it.controller import ChatController
-from gui.steps.try_it.prompts import heldout_samples, is_demo_run
+from gui.steps.try_it.prompts import heldout_samples
 from gui.steps.try_it.settings import TrySettings
 from gui.widgets.page import PAGE_MARGINS, card, header, muted
 from gui.widgets.run_picker import fill_run_picker
@@ -139,6 +140,10 @@ class TryPage(QWidget):
         self.empty.setVisible(not runs)
         self.tabs.setEnabled(bool(runs))
 
+    def show_blind_test(self) -> None:
+        """Open the Blind test tab (a run's page asked for it)."""
+        self.tabs.setCurrentWidget(self.blind)
+
     def set_run(self, run_dir: Path | None) -> None:
         """The run to chat with (the main window calls this when a run finishes)."""
         if run_dir is None:
@@ -216,10 +221,3 @@ class TryPage(QWidget):
     def show_failure_details(self) -> None:
         if self.last_failure is not None:
             ErrorDialog(self.last_failure, self).exec()
-
-
-def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
-    """Screens for `python -m gui.tour`: scripted, no model needed (see gui/steps/try_it/tour.py)."""
-    from gui.steps.try_it.tour import tour_states as states
-
-    return states(page)

@@ -1,4 +1,4 @@
-"""What the Try it step offers to write about, and which runs it can chat with.
+"""What the Try it step offers to write about: starter prompts and the run's held-out ones.
 
 Starter prompts follow the user's kind of writing; held-out prompts come from the run's
 evaluation.json ("samples": the prompts of writing kept aside during training, with the base
@@ -10,10 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from engine.contract.paths import runs_dir
-from gui.core import run_files
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -65,32 +61,3 @@ def heldout_samples(run_dir: Path | None) -> list[HeldoutSample]:
                 )
             )
     return samples
-
-
-def run_config(run_dir: Path | None) -> dict[str, Any]:
-    if run_dir is None:
-        return {}
-    try:
-        data = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data.get("config", data) if isinstance(data, dict) else {}
-
-
-def base_model_name(run_dir: Path | None) -> str:
-    model = run_config(run_dir).get("model", {})
-    return str(model.get("name", "")) if isinstance(model, dict) else ""
-
-
-def is_demo_run(run_dir: Path | None) -> bool:
-    return base_model_name(run_dir) == "demo"
-
-
-def has_adapter(run_dir: Path) -> bool:
-    return (Path(run_dir) / "adapter" / "adapter_config.json").is_file()
-
-
-def finished_runs(root: Path | None = None) -> list[Path]:
-    """Runs with a trained adapter, newest first: the ones Try it and Share can use."""
-    runs = run_files.list_runs(root or runs_dir())
-    return [r.path for r in runs if r.state in ("finished", "stopped") and has_adapter(r.path)]

@@ -16,10 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from engine.contract.paths import assets_dir
 from gui.core.selection import DataSelection
-from gui.steps.data.demo import demo_report
 from gui.steps.data.drop import classify_paths
 from gui.steps.data.page import DataPage
-from gui.steps.data.preview_args import preview_arguments
+from gui.tour.demo_reports import demo_report
 
 SAMPLES = assets_dir() / "samples"
 
@@ -80,9 +79,15 @@ def test_mapping_change_requests_a_new_preview_with_those_columns(
     assert requests == [["data", "--data", "/data/brand_voice.csv"]]
 
     page.mapping.text_combo.setCurrentIndex(page.mapping.text_combo.findText("brief"))
-    assert requests[-1] == preview_arguments(
-        ["/data/brand_voice.csv"], text_column="brief", prompt_column="brief"
-    )
+    assert requests[-1] == [
+        "data",
+        "--data",
+        "/data/brand_voice.csv",
+        "--text-column",
+        "brief",
+        "--prompt-column",
+        "brief",
+    ]
     page.mapping.prompt_combo.setCurrentIndex(0)  # (none): write like this
     page.mapping.system_combo.setCurrentIndex(page.mapping.system_combo.findText("channel"))
     assert requests[-1] == [
@@ -132,7 +137,10 @@ def test_rights_answer_is_required_before_continuing(page: DataPage, qtbot: QtBo
         page.continue_button.click()
     page.rights.buttons["organisation_owns_it"].click()
     assert page.continue_button.isEnabled()
-    with qtbot.waitSignal(page.sig_data_ready) as ready:
+    with (
+        qtbot.waitSignal(page.sig_continue_requested),
+        qtbot.waitSignal(page.sig_data_ready) as ready,
+    ):
         page.continue_button.click()
     selection = ready.args[0]
     assert isinstance(selection, DataSelection)

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from engine.contract.catalog import load_catalog
-from engine.contract.estimates import fit_badge
-from gui.steps.data.demo import demo_doctor_report
 from gui.steps.model.download_bar import progress_text
 from gui.steps.model.downloads import ModelDownload, format_bytes
 from gui.steps.model.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
-from gui.steps.model.page import ModelPage, tour_states
+from gui.steps.model.page import ModelPage
 from gui.steps.model.sources import HubSearchPanel
+from gui.tour.demo_reports import demo_doctor_report
+from gui.tour.model import tour_states
 
 
 @pytest.fixture
@@ -48,17 +48,24 @@ def test_catalog_rendered_with_demo_first(page: ModelPage) -> None:
         assert any("token in Settings" in t for t in labels)
 
 
-@pytest.mark.parametrize("gpu_gib", [None, 6.0, 12.0, 24.0, 80.0])
-def test_fit_badges_follow_the_doctor_report(page: ModelPage, gpu_gib: float | None) -> None:
+@pytest.mark.parametrize("gpu_gib", [None, 24.0, 80.0])
+def test_badges_without_a_gpu_and_with_a_big_one(page: ModelPage, gpu_gib: float | None) -> None:
+    # Every catalog model is 8B parameters or fewer: in 4-bit NF4 (half a byte a weight) the
+    # largest needs about 6 GB with its bf16 embeddings, well within 24 GiB; without an NVIDIA
+    # GPU there is no 4-bit training at all.
     page.set_doctor_report(demo_doctor_report(gpu_gib))
-    for entry in load_catalog():
-        if entry.is_demo:
-            continue
-        expected = fit_badge(entry.shape, gpu_gib, 1024)
-        assert page.badge_of(entry.hub_id) == expected
-        if gpu_gib is None:
-            assert expected == "needs an NVIDIA GPU"
+    badges = {page.badge_of(hub_id) for hub_id in page.cards}
+    assert badges == ({"needs an NVIDIA GPU"} if gpu_gib is None else {"fits"})
     assert ("No NVIDIA GPU" in page.hardware.text()) == (gpu_gib is None)
+
+
+def test_a_6_gib_gpu_fits_a_small_model_but_not_an_8b_one(page: ModelPage) -> None:
+    # Llama-3.1-8B: 8.0e9 weights x 0.5 byte = 4.0 GB, plus its 128,256 x 4,096 embedding and
+    # output layer in bf16 (2.1 GB): over 6 GB before a single activation. SmolLM2-360M is
+    # under 1 GB in any precision.
+    page.set_doctor_report(demo_doctor_report(6.0))
+    assert page.badge_of("meta-llama/Llama-3.1-8B-Instruct") == "too big"
+    assert page.badge_of("HuggingFaceTB/SmolLM2-360M-Instruct") == "fits"
 
 
 def test_small_gpu_shows_every_kind_of_badge(page: ModelPage) -> None:
@@ -198,7 +205,9 @@ def test_progress_wording() -> None:
 
 
 def test_tour_states_render(page: ModelPage) -> None:
-    for _name, setup in tour_states(page):
+    states = tour_states(page)
+    assert [name for name, _setup in states] == ["model-gpu", "model-no-gpu", "model-download"]
+    for _name, setup in states:
         setup()
         assert not page.grab().isNull()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.steps.share.controller import ExportRequest, export_arguments, lmstudio_destination
+from gui.steps.share.controller import ExportRequest, export_arguments
 from gui.steps.share.page import SharePage
 
 GGUF_EVENTS = [
@@ -141,7 +141,7 @@ def test_copy_into_lmstudio_on_a_worker_thread(qtbot, tmp_path):
     controller = ExportController()
     with qtbot.waitSignal(controller.sig_copied, timeout=10000) as copied:
         controller.copy_to_lmstudio(export / "my-run-q8_0.gguf", models)
-    dest = lmstudio_destination(export / "my-run-q8_0.gguf", models)
+    dest = models / "quillora" / "my-run"
     assert copied.args == [str(dest)] and (dest / "my-run-q8_0.gguf").read_bytes() == b"GGUF"
     with qtbot.waitSignal(controller.sig_copy_failed, timeout=10000):
         controller.copy_to_lmstudio(export / "my-run-q8_0.gguf", models)  # there already

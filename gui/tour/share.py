@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from engine.contract.errors import ErrorKind
 from engine.contract.events import ExportFinished, Failed
-from gui.steps.try_it.tour import tour_run
+from gui.tour.try_it import tour_run
 
 if TYPE_CHECKING:
     from gui.steps.share.page import SharePage

@@ -1,8 +1,8 @@
 """`python -m gui.tour OUTDIR`: render every screen and state of the app to PNG for review.
 
 Runs offscreen in a throwaway data folder; no engine is started: pages are put into each
-state directly (the Train page's `preview()`, the other pages' own tour hooks where they
-offer them), with events shaped like the real engine's.
+state directly through their public methods (the Train page's `preview()`, the scripted
+states in gui/tour/model.py, try_it.py and share.py), with events shaped like the real engine's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 STEPS = 40
 
@@ -60,7 +64,7 @@ def _write_sample_runs(root: Path) -> None:
     from engine.contract.config import DataSettings, ModelSettings, RunConfig
     from engine.contract.errors import ErrorKind
     from engine.contract.events import Failed, Finished
-    from gui.steps.try_it.tour import TOUR_RUN
+    from gui.tour.try_it import TOUR_RUN
 
     samples = [
         (
@@ -158,16 +162,17 @@ def _write_results(run: Path) -> None:
     (run / "model-card.md").write_text(card, encoding="utf-8")
 
 
-def _page_states(window: object, key: str) -> list[tuple[str, Callable[[], None]]]:
-    """A page's scripted tour screens (`tour_states` in gui/steps/<step>/page.py), if any."""
-    import importlib
+def _page_states(window: MainWindow, key: str) -> list[tuple[str, Callable[[], None]]]:
+    """A page's scripted tour screens (gui/tour/<step>.py)."""
+    from gui.tour import model, share, try_it
 
-    try:
-        step = "try_it" if key == "try" else key
-        module = importlib.import_module(f"gui.steps.{step}.page")
-        return module.tour_states(window.page(key))  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return [(key, lambda: None)]
+    if key == "model":
+        return model.tour_states(window.model_page)
+    if key == "try":
+        return try_it.tour_states(window.try_page)
+    if key == "share":
+        return share.tour_states(window.share_page)
+    raise ValueError(f"no scripted tour screens for the {key!r} step")
 
 
 def _grab(widget: object, path: Path) -> None:
@@ -179,14 +184,14 @@ def _grab(widget: object, path: Path) -> None:
     print(path.name)
 
 
-def _run_detail_shots(window: object, shot: Callable[..., None], dark: bool) -> None:
+def _run_detail_shots(window: MainWindow, shot: Callable[..., None], dark: bool) -> None:
     """A run's page: a finished run with its results (top and bottom), its model card, and
     (light only) an old run without an evaluation."""
     from PySide6.QtWidgets import QScrollArea
 
-    from gui.steps.try_it.tour import TOUR_RUN
+    from gui.tour.try_it import TOUR_RUN
 
-    page = window.runs_page  # type: ignore[attr-defined]
+    page = window.runs_page
     page.refresh()
     by_name = {run.name: run.path for run in page.summaries}
     finished = by_name.get(TOUR_RUN)
@@ -220,6 +225,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     from gui.core.selection import DataSelection
     from gui.main_window import MainWindow
     from gui.steps.train.controller import RunState
+    from gui.tour.demo_reports import demo_doctor_report, demo_report
     from gui.widgets.theme import apply_theme
 
     app = create_app(["quillora-tour"])
@@ -228,15 +234,8 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     window = MainWindow(background_work=False)
     window.resize(1280, 820)
-    doctor = None
-    try:
-        from gui.steps.data.demo import demo_doctor_report, demo_report
-
-        doctor = demo_doctor_report(None)
-    except ImportError:
-        demo_report = None  # type: ignore[assignment]
-    if hasattr(window.model_page, "set_doctor_report"):
-        window.model_page.set_doctor_report(doctor)
+    doctor = demo_doctor_report(None)
+    window.model_page.set_doctor_report(doctor)
     window.train_page.set_doctor_report(doctor)
     window.show()
     shots: list[Path] = []
@@ -264,21 +263,13 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
         window.close()
         return shots
 
-    states: list[tuple[str, Callable[[], None]]] = []
-    try:
-        from gui.steps.model.page import tour_states
-
-        states = tour_states(window.model_page)
-    except (ImportError, AttributeError):
-        states = [("model", lambda: None)]
     window.go_to("model")
-    for name, setup in states:
+    for name, setup in _page_states(window, "model"):
         setup()
         shot(f"02-{name}")
 
     window.go_to("data")
-    if demo_report is not None and hasattr(window.data_page, "show_report"):
-        window.data_page.show_report(demo_report(model="demo"))
+    window.data_page.show_report(demo_report(model="demo"))
     shot("03-data")
 
     window.model_page.set_model("demo")
@@ -369,7 +360,3 @@ def main(argv: list[str] | None = None) -> int:
         render(outdir, dark=False)
         render(outdir, dark=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
