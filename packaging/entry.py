@@ -1,8 +1,8 @@
 """The bundle's single entry point: one executable that is both the GUI and the engine.
 
 The desktop app starts its engine child process by re-invoking its own executable with
-`--engine <command> ...` (see gui/engine_command.py), and its model download child with
-`--hub-client download REPO` (gui/downloads.py), so the frozen bundle needs exactly one
+`--engine <command> ...` (see gui/core/engine_command.py), and its model download child with
+`--hub-client download REPO` (gui/steps/model/downloads.py), so the frozen bundle needs exactly one
 program. Everything else on the command line goes to the GUI.
 
 Two things a frozen, windowed program must survive before any of our code runs:
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return engine_main(args[1:])
     if args and args[0] == HUB_CLIENT_FLAG:
-        from gui.hub_client import main as hub_client_main
+        from gui.steps.model.hub_client import main as hub_client_main
 
         return hub_client_main(args[1:])
     from gui.__main__ import main as gui_main

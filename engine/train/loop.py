@@ -26,6 +26,7 @@ from engine.contract.events import (
     DataPrepared,
     Evaluation,
     Finished,
+    FinishReason,
     Log,
     MicroBatchReduced,
     Paused,
@@ -225,7 +226,7 @@ def train(job: TrainingJob) -> Outcome:
         state = resume_state(run.checkpoints, model, optimizer, state.data_fingerprint)
     stopwatch = Stopwatch()
     step_seconds: list[float] = []
-    reason = "max_steps" if settings.max_steps else "completed"
+    reason: FinishReason = "max_steps" if settings.max_steps else "completed"
 
     best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
     if heldout.rows and not job.resume:  # the starting point of the held-out curve
@@ -317,7 +318,7 @@ def train(job: TrainingJob) -> Outcome:
     # adapter/ that looks finished.
     if ranks.main:
         with replaced_folder(run.adapter) as staging:
-            model.save_pretrained(staging)
+            model.save_pretrained(str(staging))
             tokenizer.save_pretrained(staging)
     finished = Finished(
         run_dir=str(run.path),

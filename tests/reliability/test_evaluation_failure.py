@@ -43,7 +43,7 @@ def test_an_out_of_memory_in_the_evaluation_leaves_a_finished_run(
     card = (run / "model-card.md").read_text()
     assert "did not finish (it ran out of memory)" in card
 
-    from gui.run_report import load_report
+    from gui.steps.runs.report import load_report
 
     report = load_report(run)
     assert not report.has_evaluation
