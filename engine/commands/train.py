@@ -73,6 +73,9 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     _follow_process_zero(ranks)
     with lock:
         execute(args, emitter, control, Faults.from_env(), ranks)
+    # Only after success: on a failure a lost peer could keep the teardown waiting, and the
+    # process ends with an error anyway.
+    ranks.close()
     return 0
 
 

@@ -165,6 +165,16 @@ class Ranks:
         """Plain numbers summed over the processes (held-out loss and token counts)."""
         return values if self.count == 1 else self._sum(values)
 
+    def close(self) -> None:
+        """Leave the process group before exiting: a gloo group torn down by the interpreter's
+        exit can abort the process ("terminate called without an active exception")."""
+        if self.count == 1:
+            return
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
     # The collectives, each turning a lost peer into a typed error.
 
     def _device(self) -> Any:

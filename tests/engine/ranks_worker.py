@@ -51,6 +51,7 @@ def main() -> None:
         ),
         flush=True,
     )
+    ranks.close()
 
 
 if __name__ == "__main__":
