@@ -177,6 +177,13 @@ def _data_section(manifest: dict[str, Any] | None, config: dict[str, Any]) -> li
         lines.append(f"- Redactions made: {counts or 'none found'}")
     else:
         lines.append("- Personal data: no redaction was chosen for this run.")
+    not_personal = int(manifest.get("settings", {}).get("not_personal_count") or 0)
+    if not_personal:
+        lines.append(
+            f"- Words marked 'not personal' by the person who trained this adapter: "
+            f"{not_personal:,}. The personal-data check left them alone in every row (neither "
+            "counted nor redacted); they are not listed here because they can name people."
+        )
     if used:
         lines += [
             "",

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact", nargs="*", default=None, choices=PII_KINDS, help="personal data to redact"
     )
+    parser.add_argument(
+        "--not-personal",
+        nargs="*",
+        default=None,
+        help="words or names the personal-data check leaves alone (a brand, your byline)",
+    )
     parser.add_argument("--config", type=Path, default=None, help="run.json to take settings from")
     parser.add_argument("--seed", type=int, default=None, help="seed of the held-out split")
 
@@ -44,6 +50,8 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str
                 changes[name] = getattr(args, name)
         if args.redact is not None:
             changes["redact"] = tuple(args.redact)
+        if args.not_personal is not None:
+            changes["not_personal"] = tuple(args.not_personal)
         settings = dataclasses.replace(config.data, **changes)
     except ConfigError as exc:
         raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc

@@ -103,6 +103,13 @@ class DataSettings:
             "Kinds of personal data replaced by placeholders such as [EMAIL] before training."
         ),
     )
+    not_personal: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "Words and names you marked as not personal (your brand, a product, your own "
+            "byline): the personal-data check leaves them alone in every row."
+        ),
+    )
     rights: RightsAnswer = field(
         default="",
         metadata=_help(
@@ -121,6 +128,10 @@ class DataSettings:
             "The longest piece must be between 32 and 32,768 tokens.",
         )
         _require(self.min_example_chars >= 0, "The shortest row length cannot be negative.")
+        _require(
+            all(0 < len(word.strip()) <= 80 for word in self.not_personal),
+            "Each word marked as not personal must be between 1 and 80 characters long.",
+        )
         unknown = [kind for kind in self.redact if kind not in PII_KINDS]
         _require(
             not unknown,

@@ -134,12 +134,17 @@ class PiiFinding:
 
     `samples` are a few occurrences in context with the value itself masked
     ("...write to j***@e***.com for..."); the unmasked values never leave the engine.
-    `sources` names where some of them were found ("posts.csv:17").
+    `reasons` says, for each sample in turn, why it was taken for personal data ("a known
+    first name after 'from'"). `sources` names where some of them were found ("posts.csv:17").
+    `words` are the values of the samples, unmasked, for names only, so the user can mark
+    one as not personal; they stay on this computer like everything else.
     """
 
     kind: str
     count: int
     samples: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     redacted: bool = False  # True when DataSettings.redact already replaces this kind
 

@@ -214,7 +214,7 @@ def prepare_examples(
     count = count_tokens or estimate_tokens
     files, skipped = expand(settings.sources, settings.format)
     cap = ReadCap()
-    builder = _Builder(settings, count, PersonalData(tuple(settings.redact)))
+    builder = _Builder(settings, count, PersonalData(tuple(settings.redact), settings.not_personal))
     all_stats: list[tuple[str, FileStats]] = []
     for number, source in enumerate(files, 1):
         stats = FileStats(source.path, source.kind)

@@ -200,6 +200,8 @@ def build_manifest(
             "min_example_chars": settings.min_example_chars,
             "drop_duplicates": settings.drop_duplicates,
             "redact": list(settings.redact),
+            # How many, not which: a byline marked "not personal" still names a person.
+            "not_personal_count": len(settings.not_personal),
         },
         "train_examples": train,
         "heldout_examples": heldout,

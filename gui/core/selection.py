@@ -21,6 +21,7 @@ class DataSelection:
     prompt_column: str = ""
     system_column: str = ""
     redact: tuple[str, ...] = ()
+    not_personal: tuple[str, ...] = ()  # words the personal-data check leaves alone
     rights: RightsAnswer = ""
     examples: int = 0  # usable examples after dropping (0: not counted yet)
     dropped: int = 0
@@ -54,5 +55,6 @@ class DataSelection:
             min_example_chars=base.min_example_chars,
             drop_duplicates=base.drop_duplicates,
             redact=self.redact,
+            not_personal=self.not_personal,
             rights=self.rights,
         )

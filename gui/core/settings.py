@@ -9,6 +9,8 @@ Tests point QUILLORA_SETTINGS_FILE at a private .ini file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -43,6 +45,26 @@ def welcome_done() -> bool:
 
 def set_welcome_done(done: bool = True) -> None:
     settings().setValue("welcome_done", done)
+
+
+def _not_personal_key(sources: list[str] | tuple[str, ...]) -> str:
+    # One entry per set of files or folders: the same brand's data keeps its words.
+    joined = "\n".join(sorted(str(Path(s).expanduser()) for s in sources))
+    return "not_personal/" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def not_personal_words(sources: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Words the user marked "not personal" for this data (their brand, their byline)."""
+    raw = settings().value(_not_personal_key(sources), "")
+    try:
+        words = json.loads(str(raw)) if raw else []
+    except ValueError:
+        return ()
+    return tuple(w for w in words if isinstance(w, str) and w.strip())
+
+
+def set_not_personal_words(sources: list[str] | tuple[str, ...], words: tuple[str, ...]) -> None:
+    settings().setValue(_not_personal_key(sources), json.dumps(list(words)))
 
 
 def offline_mode() -> bool:

@@ -33,6 +33,7 @@ from gui.core.engine_command import engine_command
 from gui.core.engine_process import EngineProcess
 from gui.core.messages import failure_text
 from gui.core.selection import DataSelection
+from gui.core.settings import not_personal_words, set_not_personal_words
 from gui.steps.data.drop import DropZone
 from gui.steps.data.mapping import MappingPanel, RightsPanel
 from gui.steps.data.preview_args import files_text, is_bundled_sample, preview_arguments
@@ -53,6 +54,7 @@ class DataPage(QWidget):
         self._sources: list[str] = []
         self._columns = ("", "", "")  # the user's corrections; empty: the engine guesses
         self._redact: tuple[str, ...] = ()
+        self._not_personal: tuple[str, ...] = ()  # remembered per set of sources
         self._model = ""
         self._model_missing = ""  # a chosen model whose tokenizer is not here (yet)
         self._report: DataPreview | None = None
@@ -116,6 +118,7 @@ class DataPage(QWidget):
         self.preview = PreviewView()
         self.pii = PiiView()
         self.pii.sig_redact_changed.connect(self._on_pii_redact_changed)
+        self.pii.sig_not_personal_changed.connect(self._on_pii_not_personal_changed)
         self.rights = RightsPanel()
         self.rights.sig_answered.connect(self._on_rights_answered)
         for widget in (self.mapping, self.readiness, self.preview, self.pii, self.rights):
@@ -167,6 +170,7 @@ class DataPage(QWidget):
         self._reports.clear()  # chosen again: the files may have changed
         self._columns = ("", "", "")
         self._redact = ()
+        self._not_personal = not_personal_words(self._sources)
         if all(is_bundled_sample(p) for p in self._sources):
             self.rights.set_answer("have_permission")
             self.rights.set_note("These are Quillora's own sample texts: you may train on them.")
@@ -192,6 +196,7 @@ class DataPage(QWidget):
         self._report = None
         self._columns = ("", "", "")
         self._redact = ()
+        self._not_personal = ()
         self.message.hide()
         self.busy.hide()
         self._show_sections(False)
@@ -207,6 +212,7 @@ class DataPage(QWidget):
             prompt_column=self._columns[1],
             system_column=self._columns[2],
             redact=self._redact,
+            not_personal=self._not_personal,
             model="" if self._model == self._model_missing else self._model,
         )
         self._stop_process()
@@ -237,7 +243,7 @@ class DataPage(QWidget):
             self.mapping.show_mapping(report.mapping)
         self.readiness.show_readiness(report.readiness)
         self.preview.show_preview(report)
-        self.pii.show_findings(report.pii, self._redact)
+        self.pii.show_findings(report.pii, self._redact, self._not_personal)
         self.files_note.setText(files_text(report))
         if not self._sources:
             self._sources = [f.path for f in report.files if not f.skipped]
@@ -270,6 +276,7 @@ class DataPage(QWidget):
             prompt_column=self._columns[1] or (mapping.prompt if mapping else ""),
             system_column=self._columns[2] or (mapping.system if mapping else ""),
             redact=self._redact,
+            not_personal=self._not_personal,
             rights=self.rights.answer(),  # type: ignore[arg-type]
             examples=readiness.examples if readiness else 0,
             dropped=dropped,
@@ -350,6 +357,12 @@ class DataPage(QWidget):
 
     def _on_pii_redact_changed(self, kinds: tuple[str, ...]) -> None:
         self._redact = tuple(kinds)
+        self.request_preview()
+
+    def _on_pii_not_personal_changed(self, words: tuple[str, ...]) -> None:
+        self._not_personal = tuple(words)
+        if self._sources:
+            set_not_personal_words(self._sources, self._not_personal)
         self.request_preview()
 
     def _on_rights_answered(self, _answer: str) -> None:

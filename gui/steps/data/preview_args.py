@@ -29,6 +29,7 @@ def preview_arguments(
     prompt_column: str = "",
     system_column: str = "",
     redact: tuple[str, ...] = (),
+    not_personal: tuple[str, ...] = (),
     model: str = "",
 ) -> list[str]:
     """The engine arguments for one preview (after `engine`): `data --data ... [options]`."""
@@ -43,6 +44,8 @@ def preview_arguments(
         args += ["--system-column", system_column]
     if redact:
         args += ["--redact", *redact]
+    if not_personal:
+        args += ["--not-personal", *not_personal]
     return args
 
 

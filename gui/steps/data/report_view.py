@@ -2,8 +2,11 @@
 
 `ReadinessView`: is there enough clean data, in plain words and a few counts.
 `PreviewView`: the first examples exactly as the model will learn them.
-`PiiView`: possible personal data by kind, with masked examples in context and a
-"replace with [EMAIL]" switch per kind; switching emits `sig_redact_changed`.
+`PiiView`: possible personal data by kind, with masked examples in context, the reason
+each was taken, and a "replace with [EMAIL]" switch per kind; switching emits
+`sig_redact_changed`. Under names, the names found most often each get a "not personal"
+button (a brand, a product, the user's own byline); pressing one emits
+`sig_not_personal_changed` with every word marked so far.
 """
 
 from __future__ import annotations
@@ -168,6 +171,7 @@ class PiiView(Card):
     """Findings by kind with masked samples; a checkbox per kind turns redaction on."""
 
     sig_redact_changed = Signal(tuple)  # tuple[str, ...] of kinds to redact
+    sig_not_personal_changed = Signal(tuple)  # tuple[str, ...] of words left alone
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,10 +187,19 @@ class PiiView(Card):
         self.replace_all.clicked.connect(self._on_replace_all_clicked)
         self.body.addWidget(self.replace_all, 0, Qt.AlignmentFlag.AlignLeft)
         self.checks: dict[str, QCheckBox] = {}
+        self.not_personal_buttons: dict[str, QPushButton] = {}
+        self._not_personal: tuple[str, ...] = ()
         self._filling = False
 
-    def show_findings(self, findings: tuple[PiiFinding, ...], redact: tuple[str, ...]) -> None:
+    def show_findings(
+        self,
+        findings: tuple[PiiFinding, ...],
+        redact: tuple[str, ...],
+        not_personal: tuple[str, ...] = (),
+    ) -> None:
         self._filling = True
+        self._not_personal = not_personal
+        self.not_personal_buttons = {}
         clear_layout(self.rows_layout)
         self.checks = {}
         total = sum(f.count for f in findings)
@@ -210,16 +223,67 @@ class PiiView(Card):
             check.setChecked(finding.kind in redact or finding.redacted)
             check.toggled.connect(self._on_check_toggled)
             self.checks[finding.kind] = check
-            samples = "\n".join(f"“{s}”" for s in finding.samples[:3])
+            reasons = list(finding.reasons) + [""] * len(finding.samples)
+            samples = "\n".join(
+                f"“{s}”" + (f"  ← {why}" if why else "")
+                for s, why in zip(finding.samples[:3], reasons, strict=False)
+            )
             if finding.sources:
                 samples += "\nIn " + ", ".join(finding.sources[:4])
             detail = note(samples, selectable=True)
             detail.setFont(mono)
             detail.setContentsMargins(24, 0, 0, 6)
-            self.rows_layout.addWidget(check, row * 2, 0)
-            self.rows_layout.addWidget(detail, row * 2 + 1, 0)
+            self.rows_layout.addWidget(check, row * 3, 0)
+            self.rows_layout.addWidget(detail, row * 3 + 1, 0)
+            if finding.kind == "name":
+                self.rows_layout.addWidget(self._not_personal_row(finding.words), row * 3 + 2, 0)
+        if not_personal and not any(f.kind == "name" for f in findings):
+            self.rows_layout.addWidget(self._not_personal_row(()), len(findings) * 3, 0)
         self.replace_all.setVisible(bool(findings))
         self._filling = False
+
+    def _not_personal_row(self, words: tuple[str, ...]) -> QWidget:
+        """A button per name found often ("Grace Hopper: not personal"), and the words
+        already marked, with a way to forget them."""
+        box = QWidget()
+        layout = QGridLayout(box)
+        layout.setContentsMargins(24, 0, 0, 8)
+        layout.setHorizontalSpacing(6)
+        candidates = [w for w in words if w not in self._not_personal][:6]
+        if candidates:
+            layout.addWidget(
+                note("Not a person? Mark it and Quillora leaves it alone in every row:"),
+                0,
+                0,
+                1,
+                3,
+            )
+            for i, word in enumerate(candidates):
+                button = QPushButton(f"{word}: not personal")
+                button.setToolTip(
+                    f"Leave “{word}” alone in every row of this data, now and next time: "
+                    "it is a brand, a product or your own byline."
+                )
+                button.clicked.connect(lambda _=False, w=word: self._mark_not_personal(w))
+                self.not_personal_buttons[word] = button
+                layout.addWidget(button, 1 + i // 3, i % 3)
+        if self._not_personal:
+            marked = note(
+                "Marked not personal, left alone in every row: "
+                + ", ".join(f"“{w}”" for w in self._not_personal)
+            )
+            layout.addWidget(marked, 10, 0, 1, 2)
+            self.forget_button = QPushButton("Forget these")
+            self.forget_button.clicked.connect(self._on_forget_clicked)
+            layout.addWidget(self.forget_button, 10, 2)
+        return box
+
+    def _mark_not_personal(self, word: str) -> None:
+        if word not in self._not_personal:
+            self.sig_not_personal_changed.emit((*self._not_personal, word))
+
+    def _on_forget_clicked(self) -> None:
+        self.sig_not_personal_changed.emit(())
 
     def redact(self) -> tuple[str, ...]:
         return tuple(kind for kind, check in self.checks.items() if check.isChecked())

@@ -370,3 +370,73 @@ def test_switching_a_column_back_shows_the_earlier_report_at_once(
     qtbot.waitUntil(lambda: page._process is None, timeout=10_000)
     combo.setCurrentIndex(0)  # (none) again: the earlier report at once, no engine
     assert page._process is None and page._report is without
+
+
+NAME_ROWS = [
+    "Thanks again to Priya Raman for the tasting notes on our new single origin from Huila.",
+    "Customer quote from Jane O'Malley: the Aurora Roast got me through exam season, truly.",
+    "Our founder Amara Nwosu still roasts the first batch every Monday before the shop opens.",
+    "A note from Amara Nwosu: thank you for five good years of slow coffee and kind people.",
+]
+
+
+def _names_report_event(tmp_path: Path, not_personal: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A data_preview report made by the real engine code from a small CSV."""
+    import csv
+
+    from engine.contract.config import DataSettings
+    from engine.data.prepare import prepare_examples
+
+    path = tmp_path / "posts.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["text"], *([row] for row in NAME_ROWS)])
+    settings = DataSettings(sources=(str(path),), not_personal=not_personal)
+    body = prepare_examples(settings).report.to_dict()
+    return {"emit": {"type": "report", "name": "data_preview", "body": body}}
+
+
+def test_names_show_reasons_and_a_word_marked_not_personal_is_remembered(
+    page: DataPage,
+    qtbot: QtBot,
+    tmp_path: Path,
+    fake_engine: Callable[[list[dict[str, Any]]], None],
+) -> None:
+    fake_engine([_names_report_event(tmp_path)])
+    page.set_sources(["/data/posts.csv"])
+    qtbot.waitUntil(lambda: page._report is not None and page._process is None, timeout=10_000)
+    labels = " ".join(_labels(page.pii))
+    assert "Person names: 4 found" in page.pii.checks["name"].text()
+    assert "← a known first and family name" in labels
+    assert "Priya Raman" not in labels.replace("Priya Raman: not personal", "")  # masked
+    assert set(page.pii.not_personal_buttons) == {"Amara Nwosu", "Priya Raman", "Jane O'Malley"}
+
+    requests: list[list[str]] = []
+    page.sig_preview_requested.connect(requests.append)
+    fake_engine([_names_report_event(tmp_path, ("Amara Nwosu",))])
+    page.pii.not_personal_buttons["Amara Nwosu"].click()
+    assert requests[-1][-2:] == ["--not-personal", "Amara Nwosu"]
+    qtbot.waitUntil(lambda: page._process is None, timeout=10_000)
+    assert "Person names: 2 found" in page.pii.checks["name"].text()
+    assert "Marked not personal, left alone in every row: “Amara Nwosu”" in " ".join(
+        _labels(page.pii)
+    )
+    page.rights.set_answer("i_wrote_it")
+    assert page.selection().not_personal == ("Amara Nwosu",)
+    assert page.selection().to_data_settings().not_personal == ("Amara Nwosu",)
+
+    # Remembered for this data: choosing the same file again, even in a new window.
+    again = DataPage()
+    qtbot.addWidget(again)
+    again.sig_preview_requested.connect(requests.append)
+    again.set_sources(["/data/posts.csv"])
+    assert requests[-1][-2:] == ["--not-personal", "Amara Nwosu"]
+    qtbot.waitUntil(lambda: again._process is None, timeout=10_000)
+    again.pii.forget_button.click()
+    assert "--not-personal" not in requests[-1]
+    qtbot.waitUntil(lambda: again._process is None, timeout=10_000)
+    other = DataPage()
+    qtbot.addWidget(other)
+    other.sig_preview_requested.connect(requests.append)
+    other.set_sources(["/data/other.csv"])
+    assert "--not-personal" not in requests[-1]
+    qtbot.waitUntil(lambda: other._process is None, timeout=10_000)
