@@ -120,6 +120,14 @@ def message_for(kind: ErrorKind) -> UserMessage:
     return MESSAGES.get(kind, MESSAGES[ErrorKind.INTERNAL_ERROR])
 
 
+def failure_text(event: Failed) -> str:
+    """An engine failure as one paragraph for a page: the kind's title, the engine's own
+    sentence (it names the user's file or model) or the kind's generic one, and the next step."""
+    worded = message_for(event.kind)
+    parts = [worded.title, event.message or worded.message, worded.next_step]
+    return "\n".join(dict.fromkeys(p for p in parts if p))
+
+
 def details_text(failed: Failed) -> str:
     """What "Copy details" puts on the clipboard: the kind, the sentence and the detail."""
     parts = [f"Quillora error: {failed.kind.value}", failed.message]

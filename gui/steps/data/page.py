@@ -31,7 +31,7 @@ from engine.contract.errors import ErrorKind
 from engine.contract.events import Event, Failed, Report
 from gui.core.engine_command import engine_command
 from gui.core.engine_process import EngineProcess
-from gui.core.failure_text import failure_text
+from gui.core.messages import failure_text
 from gui.core.selection import DataSelection
 from gui.core.settings import not_personal_words, set_not_personal_words
 from gui.steps.data.drop import DropZone
