@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.contract.config import DataSettings
 from engine.contract.errors import EngineError, ErrorKind
+from engine.data.columns import NoWritingColumn
 from engine.data.opendoc import odf_text
 from engine.data.reading import FileStats, ReadCap, Row
 from engine.data.tabular import GUESS_ROWS, read_table_rows
@@ -79,6 +80,9 @@ class _Workbook:
         what = "spreadsheet"
         advice = "Open it in Excel or LibreOffice and save it again."
         if not zipfile.is_zipfile(path):
+            with path.open("rb") as handle:
+                if handle.read(4) == b"PK\x03\x04":  # a zip cut short (an unfinished download)
+                    raise _damaged(path, zipfile.BadZipFile("no central directory"))
             raise EngineError(
                 ErrorKind.BAD_DATA_FILE,
                 f"'{path.name}' is not a workbook Quillora can read (an .xlsx or .ods file is a "
@@ -172,7 +176,11 @@ def read_workbook(
                 )
         stats.sheet = sheet
         label = f"{path.name}:{sheet}" if len(book.sheets) > 1 else path.name
-        yield from read_table_rows(path, book.rows(sheet), stats, settings, cap, label)
+        try:
+            yield from read_table_rows(path, book.rows(sheet), stats, settings, cap, label)
+        except NoWritingColumn as exc:
+            exc.sheets, exc.sheet = stats.sheets, sheet  # the data page offers the other sheets
+            raise
     finally:
         book.close()
 
