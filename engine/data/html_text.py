@@ -11,11 +11,15 @@ links (a list of related posts, a tag cloud) are dropped.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 MAX_HTML_CHARS = 16 * 1024 * 1024  # one page or post; far more than any article
 MAX_DEPTH = 400  # deeper nesting is flattened (a hostile page cannot exhaust the stack)
+MAX_PARSE_SECONDS = 15.0  # a page of millions of tags stops here (html.parser is pure Python)
+FEED_CHARS = 256 * 1024
+_KEPT_ATTRS = {"class", "id", "role", "hidden", "aria-hidden", "style", "epub:type"}
 
 _VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -50,7 +54,7 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     tag: str
     attrs: dict[str, str]
@@ -66,7 +70,7 @@ class _TreeBuilder(HTMLParser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = _Node(tag, {k: v or "" for k, v in attrs})
+        node = _Node(tag, {k: v or "" for k, v in attrs if k in _KEPT_ATTRS})
         if tag in ("p", "li") and self.stack[-1].tag == tag:
             self.stack.pop()  # <p>one<p>two: the second paragraph closes the first
         self.stack[-1].children.append(node)
@@ -74,7 +78,9 @@ class _TreeBuilder(HTMLParser):
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(_Node(tag, {k: v or "" for k, v in attrs}))
+        self.stack[-1].children.append(
+            _Node(tag, {k: v or "" for k, v in attrs if k in _KEPT_ATTRS})
+        )
 
     def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.stack) - 1, 0, -1):
@@ -103,8 +109,14 @@ class Page:
 
 
 def parse_tree(html: str) -> _Node:
+    """The tree of `html`, parsed in pieces so that a pathological page stops in bounded time
+    (what was parsed by then is kept)."""
     builder = _TreeBuilder()
-    builder.feed(html[:MAX_HTML_CHARS])
+    started = time.monotonic()
+    for start in range(0, min(len(html), MAX_HTML_CHARS), FEED_CHARS):
+        builder.feed(html[start : start + FEED_CHARS])
+        if time.monotonic() - started > MAX_PARSE_SECONDS:
+            break
     builder.close()
     return builder.root
 

@@ -12,6 +12,7 @@ text layer (scanned pages) gets a sentence saying so; Quillora does no OCR.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from engine.contract.errors import EngineError, ErrorKind
 from engine.data.reading import MAX_TEXT_CHARS
 
 MAX_PAGES = 5_000
+MAX_SECONDS = 120.0  # a hostile page can be slow to read; stop between pages after this
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
 FURNITURE_CHARS = 80  # a running header or footer is short; a line of body text is not
 
@@ -94,11 +96,12 @@ def _page_lines(path: Path, notes: list[str]) -> tuple[list[list[str]], dict[int
         outline = _outline(reader)
         pages: list[list[str]] = []
         chars = 0
+        started = time.monotonic()
         for page in reader.pages[:MAX_PAGES]:
             text = page.extract_text() or ""
             chars += len(text)
             pages.append([line.strip() for line in text.splitlines()])
-            if chars > MAX_TEXT_CHARS:
+            if chars > MAX_TEXT_CHARS or time.monotonic() - started > MAX_SECONDS:
                 break
     except EngineError:
         raise
@@ -108,8 +111,8 @@ def _page_lines(path: Path, notes: list[str]) -> tuple[list[list[str]], dict[int
         raise _damaged(path, exc) from exc
     if len(pages) < count:
         notes.append(
-            f"Only the first {len(pages):,} of {count:,} pages were read: the rest holds more "
-            "writing than training needs."
+            f"Only the first {len(pages):,} of {count:,} pages were read: the rest would hold "
+            "more writing than training needs, or take too long to read."
         )
     return pages, outline
 

@@ -176,9 +176,7 @@ def make_odt(path: Path) -> Path:
 
 def make_rtf(path: Path) -> Path:
     """RTF 1.9 as WordPad writes it: a font table, then paragraphs ended by \\par."""
-    body = "".join(
-        "{\\pard " + paragraph(n).replace("é", "\\'e9") + "\\par}\n" for n in range(3)
-    )
+    body = "".join("{\\pard " + paragraph(n).replace("é", "\\'e9") + "\\par}\n" for n in range(3))
     path.write_text(
         "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Helvetica;}}"
         "{\\info{\\title Launch notes}}\n\\f0\\fs24 " + body + "Caf\\'e9 au lait.\\par\n}",

@@ -129,7 +129,7 @@ def test_a_cut_pdf_is_a_typed_error(tmp_path: Path) -> None:
     # pypdf recovers what it can from a cut file; either the pages it found, or a sentence.
     try:
         prepared = prepare(cut)
-    except Exception as exc:  # noqa: BLE001 - asserting the kind below
+    except Exception as exc:
         from engine.contract.errors import EngineError
 
         assert isinstance(exc, EngineError) and exc.kind == ErrorKind.BAD_DATA_FILE
