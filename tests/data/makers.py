@@ -218,7 +218,9 @@ WXR = {
 }
 
 
-def make_wordpress(path: Path, posts: int = 5, pages: int = 1, drafts: int = 1) -> Path:
+def make_wordpress(
+    path: Path, posts: int = 5, pages: int = 1, drafts: int = 1, paragraphs_per_post: int = 2
+) -> Path:
     """A WXR 1.2 file: published posts (classic and block editor), pages, drafts, menus."""
     for prefix, uri in WXR.items():
         ET.register_namespace(prefix, uri)
@@ -237,12 +239,12 @@ def make_wordpress(path: Path, posts: int = 5, pages: int = 1, drafts: int = 1) 
         ET.SubElement(node, f"{{{WXR['wp']}}}status").text = status
 
     for n in range(posts):
+        texts = [paragraph(n + 1000 * k) for k in range(paragraphs_per_post)]
         if n % 2:  # classic editor: paragraphs separated by blank lines, no <p> tags
-            body = f"{paragraph(n)}\n\n{paragraph(n + 1000)}"
+            body = "\n\n".join(texts)
         else:  # block editor
-            body = (
-                f"<!-- wp:paragraph -->\n<p>{paragraph(n)}</p>\n<!-- /wp:paragraph -->\n\n"
-                f"<!-- wp:paragraph -->\n<p>{paragraph(n + 1000)}</p>\n<!-- /wp:paragraph -->"
+            body = "\n\n".join(
+                f"<!-- wp:paragraph -->\n<p>{text}</p>\n<!-- /wp:paragraph -->" for text in texts
             )
         item(f"Post number {n}", body, "post", "publish")
     for n in range(pages):
