@@ -102,7 +102,7 @@ MESSAGES: dict[ErrorKind, UserMessage] = {
     ),
     ErrorKind.RUN_BUSY: UserMessage(
         "Another run is already training",
-        "Only one run trains at a time on this computer (two would run out of GPU memory), "
+        "Only one run trains at a time on this computer (two would run out of memory), "
         "and a run folder is used by one run only.",
         "Wait for the other run to finish or stop it on the Runs page, then start again.",
     ),

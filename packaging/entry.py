@@ -1,7 +1,8 @@
 """The bundle's single entry point: one executable that is both the GUI and the engine.
 
 The desktop app starts its engine child process by re-invoking its own executable with
-`--engine <command> ...` (see gui/engine_command.py), so the frozen bundle needs exactly one
+`--engine <command> ...` (see gui/engine_command.py), and its model download child with
+`--hub-client download REPO` (gui/downloads.py), so the frozen bundle needs exactly one
 program. Everything else on the command line goes to the GUI.
 
 Two things a frozen, windowed program must survive before any of our code runs:
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ENGINE_FLAG = "--engine"
+HUB_CLIENT_FLAG = "--hub-client"  # gui/downloads.py: the model download child
 ASSETS_ENV = "QUILLORA_ASSETS"
 LOG_NAME = "quillora-last-run.log"
 
@@ -90,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine.__main__ import main as engine_main
 
         return engine_main(args[1:])
+    if args and args[0] == HUB_CLIENT_FLAG:
+        from gui.hub_client import main as hub_client_main
+
+        return hub_client_main(args[1:])
     from gui.__main__ import main as gui_main
 
     sys.argv = [sys.argv[0], *args]
