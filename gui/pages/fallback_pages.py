@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
+from gui.pages.data_drop import FILE_FILTER
 from gui.selection import DataSelection
 from gui.widgets.page import header, muted, scrolling_page
 
@@ -72,6 +73,6 @@ class FallbackDataPage(QWidget):
             self,
             "Choose your writing",
             str(Path.home()),
-            "Writing (*.csv *.jsonl *.txt *.md *.docx)",
+            FILE_FILTER,
         )
         self.set_sources(files)
