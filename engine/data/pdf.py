@@ -31,6 +31,7 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
+_NUMBER_AT_EDGE = re.compile(r"^[\s\-–—|•·]*\d+\b|\b\d+[\s\-–—|•·]*$")
 _ENDS_SENTENCE = re.compile(r"[.!?:;…\"”’»)\]]$")
 _BULLET = re.compile(r"^([•·▪‣◦\-–—*]|\d{1,3}[.)]|[a-z][.)])\s")
 _HYPHENATED = re.compile(r"[^\W\d_]-$|\u00ad$")
@@ -63,9 +64,12 @@ def pdf_paragraphs(path: Path, notes: list[str]) -> Iterator[Paragraph]:
     body: list[tuple[int, str]] = []  # (page number, line)
     for number, lines in enumerate(pages):
         filled = [at for at, line in enumerate(lines) if line]
-        edges = set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+        top, bottom = set(filled[:EDGE_LINES]), set(filled[-EDGE_LINES:])
         for at, line in enumerate(lines):
-            if at in edges and (_PAGE_NUMBER.match(line) or _edge_key(line) in furniture):
+            key = _edge_key(line)
+            if (at in top and ("top " + key in furniture or _PAGE_NUMBER.match(line))) or (
+                at in bottom and ("bottom " + key in furniture or _PAGE_NUMBER.match(line))
+            ):
                 removed += 1
                 continue
             body.append((number, line))
@@ -138,17 +142,35 @@ def _edge_key(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.lower().split()))
 
 
+def _may_be_furniture(line: str) -> bool:
+    """Short, and if it has numbers, they look like a page number or a short running title's.
+
+    Body text also repeats at page edges once numbers are masked ("... (Note 17.)"), so a
+    line with numbers counts only if it is short or starts or ends with its number.
+    """
+    if len(line) > FURNITURE_CHARS:
+        return False
+    if not any(ch.isdigit() for ch in line):
+        return True
+    return len(line) <= 40 or bool(_NUMBER_AT_EDGE.search(line)) or "page" in line.lower()
+
+
 def _repeated_edges(pages: list[list[str]]) -> set[str]:
-    """Lines at the page edges that repeat on enough pages to be a running header or footer."""
+    """Lines at the page edges that repeat on enough pages to be a running header or footer.
+
+    Keys carry their edge ("top" or "bottom"): a footer's text at the top of a page is body.
+    """
     if len(pages) < 2:
         return set()
     seen: Counter[str] = Counter()
     for lines in pages:
-        content = [line for line in lines if line]
-        edges = content[:EDGE_LINES] + content[-EDGE_LINES:]
-        seen.update({_edge_key(line) for line in edges if len(line) <= FURNITURE_CHARS})
-    needed = max(2, int(len(pages) * 0.3))
-    return {key for key, hits in seen.items() if hits >= needed and key}
+        content = [line for line in lines if line and _may_be_furniture(line)]
+        filled = [line for line in lines if line]
+        top = {"top " + _edge_key(line) for line in filled[:EDGE_LINES] if line in content}
+        bottom = {"bottom " + _edge_key(line) for line in filled[-EDGE_LINES:] if line in content}
+        seen.update(top | bottom)
+    needed = max(2, int(len(pages) * 0.4))
+    return {key for key, hits in seen.items() if hits >= needed}
 
 
 def _rebuild(body: list[tuple[int, str]], outline: dict[int, str]) -> Iterator[Paragraph]:

@@ -171,8 +171,8 @@ def read_workbook(
             sheet = max(book.sheets, key=lambda name: scores[name])
             if len(book.sheets) > 1:
                 stats.notes.append(
-                    f"Read the sheet '{sheet}', the one with the most writing; choose another "
-                    "sheet on the data page if your writing is elsewhere."
+                    f"Read the sheet '{sheet}', the one of {len(book.sheets)} with the most "
+                    "writing."
                 )
         stats.sheet = sheet
         label = f"{path.name}:{sheet}" if len(book.sheets) > 1 else path.name

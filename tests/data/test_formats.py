@@ -36,7 +36,7 @@ def test_a_workbook_reads_the_sheet_with_the_writing(tmp_path: Path) -> None:
     assert info.kind == "xlsx" and info.sheets == ("Summary", "Posts", "Notes")
     assert info.sheet == "Posts" and info.mapping is not None and info.mapping.text == "Caption"
     assert info.rows_read == 12 and info.rows_kept == 12  # the empty row is not a row
-    assert any("sheet 'Posts'" in note for note in info.notes)
+    assert "Read the sheet 'Posts', the one of 3 with the most writing." in info.notes
     assert {makers.sentence(n) for n in range(12)} == set(texts(prepared))
     assert prepared.train[0].source.startswith("captions.xlsx:Posts:")
     assert fingerprint(path) == before  # the user's file is only read
@@ -88,6 +88,7 @@ def test_a_pdf_reads_as_clean_paragraphs(tmp_path: Path) -> None:
     assert "Acme Brand Book" not in text and "Page 1 of" not in text and "of 3" not in text
     assert any("running header" in note for note in info.notes)
     assert "feels extraordinary." in text and "extraordi-" not in text
+    assert " ".join(set(texts(prepared))).count("(Note ") == 3 * 6 * 4  # no sentence lost
     # Lines are joined into paragraphs (no line break inside one), paragraphs kept apart.
     pieces = texts(prepared)
     for n in (1, 7, 13):
