@@ -85,17 +85,18 @@ def _page_lines(path: Path, notes: list[str]) -> tuple[list[list[str]], dict[int
     """Each page's non-empty lines (blank lines kept as "" between paragraphs), and the
     outline's top-level titles by the page they start on."""
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
+    locked = EngineError(
+        ErrorKind.BAD_DATA_FILE,
+        f"'{path.name}' is protected with a password or encryption. Open it, save a copy "
+        "without the protection (or print it to a new PDF), and choose that.",
+        detail=f"{path}: encrypted",
+    )
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise EngineError(
-                ErrorKind.BAD_DATA_FILE,
-                f"'{path.name}' is protected with a password. Open it, save a copy without "
-                "the password (or print it to a new PDF), and choose that.",
-                detail=f"{path}: encrypted",
-            )
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise locked
         count = len(reader.pages)
         outline = _outline(reader)
         pages: list[list[str]] = []
@@ -109,6 +110,8 @@ def _page_lines(path: Path, notes: list[str]) -> tuple[list[list[str]], dict[int
                 break
     except EngineError:
         raise
+    except DependencyError as exc:  # AES encryption without a cryptography library
+        raise locked from exc
     except (PyPdfError, RecursionError, MemoryError) as exc:
         raise _damaged(path, exc) from exc
     except Exception as exc:  # pypdf raises many kinds (KeyError, ValueError...) on damaged files
@@ -119,6 +122,14 @@ def _page_lines(path: Path, notes: list[str]) -> tuple[list[list[str]], dict[int
             "more writing than training needs, or take too long to read."
         )
     return pages, outline
+
+
+def _opens_without_password(reader: object) -> bool:
+    """An owner-password-only PDF opens with the empty user password."""
+    try:
+        return bool(reader.decrypt(""))  # type: ignore[attr-defined]
+    except Exception:  # an unsupported cipher or a broken encryption dictionary
+        return False
 
 
 def _outline(reader: object) -> dict[int, str]:
