@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import posixpath
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -30,6 +31,13 @@ from engine.data.html_text import page_text, paragraphs_of
 from engine.safety.archives import check_zip_limits
 
 WP_NAMESPACE = "http://wordpress.org/export/"
+# Shortcodes WordPress expands when it shows a post (galleries, embeds, page builders'
+# layout); in an export they are bracketed markup, not writing. Their inner text is kept.
+_SHORTCODE = re.compile(
+    r"\[/?(?:caption|gallery|embed|video|audio|playlist|contact-form[\w-]*|et_pb_\w+|vc_\w+|"
+    r"fusion_\w+)\b[^\]]*\]",
+    re.IGNORECASE,
+)
 CONTENT_NAMESPACE = "{http://purl.org/rss/1.0/modules/content/}"
 _DRAFT_STATES = {"draft", "pending", "private", "future"}
 
@@ -103,7 +111,7 @@ def wordpress_paragraphs(path: Path, include_extra: bool, notes: list[str]) -> I
                 extra[kind] += 1
                 if not include_extra:
                     continue
-            page = page_text(body, blank_lines_break=True)
+            page = page_text(_SHORTCODE.sub(" ", body), blank_lines_break=True)
             page.title = title or page.title
             found = paragraphs_of(page, section + 1)
             if found:

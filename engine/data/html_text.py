@@ -28,7 +28,8 @@ _VOID = {
 _NEVER_TEXT = {
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
     "canvas", "form", "button", "select", "textarea", "input", "label", "nav", "aside",
-    "footer", "header", "dialog", "figure", "audio", "video", "map", "head", "title",
+    "footer", "header", "dialog", "figcaption", "img", "audio", "video", "map", "head",
+    "title",
 }  # fmt: skip
 _BLOCKS = {
     "p", "div", "section", "article", "main", "body", "blockquote", "pre", "li", "ul", "ol",
@@ -40,13 +41,16 @@ _ROLES = {
     "navigation", "banner", "contentinfo", "complementary", "search", "dialog",
     "alertdialog", "menu", "menubar", "toolbar",
 }  # fmt: skip
-# A class or id naming one of these is page furniture, not writing.
+# A class or id naming one of these is page furniture, not writing: the word alone, after one
+# prefix ("site-header", "entry-meta") or before a suffix ("cookie-banner", "share-buttons").
+# A state on a wrapper ("has-sidebar", "with-header") says what is beside it, not what it is.
 _FURNITURE = re.compile(
-    r"(^|[-_ ])(nav|navbar|navigation|menu|breadcrumbs?|footer|header|masthead|sidebar|"
-    r"cookies?|consent|gdpr|banner|newsletter|subscribe|subscription|signup|share|sharing|"
-    r"social|related|comments?|widget|widgets|advert|advertisement|ads?|promo|popup|modal|"
-    r"skip-link|screen-reader-text|sr-only|visually-hidden|byline|meta|tags|pagination)"
-    r"($|[-_ ])",
+    r"^(?!(?:has|with|without|no|is|show|hide)[-_])(?:[a-z0-9]+[-_])?"
+    r"(?:nav|navbar|navigation|menu|breadcrumbs?|footer|header|masthead|sidebar|cookies?|"
+    r"consent|gdpr|banner|newsletter|subscribe|subscription|signup|share|sharing|social|"
+    r"related|comments?|widgets?|advert|advertisement|ads?|promo|popup|modal|skip-link|"
+    r"screen-reader-text|sr-only|visually-hidden|byline|meta|tags|pagination)"
+    r"(?:[-_][a-z0-9_-]*)?$",
     re.IGNORECASE,
 )
 _KEEP_ALWAYS = {"html", "body", "main", "article"}
@@ -203,7 +207,7 @@ def _furniture(node: _Node) -> bool:
     if node.tag in _KEEP_ALWAYS:
         return False
     names = attrs.get("class", "").split() + attrs.get("id", "").split()
-    return any(_FURNITURE.search(name) for name in names)
+    return any(_FURNITURE.match(name) for name in names)
 
 
 def _main_areas(root: _Node) -> list[_Node]:

@@ -193,12 +193,12 @@ PAGE = """<!DOCTYPE html>
 <a href="/shop">Shop</a></nav></header>
 <div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience.
 <button>Accept all</button></div>
-<main><article><h1>{title}</h1>{body}
+<div class="site-content has-sidebar"><main><article><h1>{title}</h1>{body}
 <div class="share-buttons">Share on Facebook Share on X</div>
 <ul class="related-posts"><li><a href="/a">Ten tips for spring</a></li>
 <li><a href="/b">Our summer range</a></li></ul></article>
 <aside class="sidebar"><h3>Newsletter</h3><p>Sign up for our weekly letter.</p></aside>
-</main><footer class="site-footer"><p>© 2024 Acme Ltd. All rights reserved.</p></footer>
+</main></div><footer class="site-footer"><p>© 2024 Acme Ltd. All rights reserved.</p></footer>
 </body></html>"""
 
 
@@ -240,6 +240,10 @@ def make_wordpress(
 
     for n in range(posts):
         texts = [paragraph(n + 1000 * k) for k in range(paragraphs_per_post)]
+        if n == 0:  # shortcodes, as the classic editor leaves them
+            texts.append(
+                '[gallery ids="4,5,6"] [caption id="attachment_7"]<img src="a.jpg"/>[/caption]'
+            )
         if n % 2:  # classic editor: paragraphs separated by blank lines, no <p> tags
             body = "\n\n".join(texts)
         else:  # block editor

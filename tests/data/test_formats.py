@@ -200,6 +200,7 @@ def test_a_wordpress_export_reads_published_posts_only_by_default(tmp_path: Path
     assert "1 draft and 1 page" in " ".join(info.notes)
     # Both editors' posts split into paragraphs; no block-editor comments left behind.
     assert makers.paragraph(1) in text and makers.paragraph(1001) in text and "wp:" not in text
+    assert "[gallery" not in text and "caption" not in text
     assert "Write a piece titled 'Post number 3'." in prompts(prepared)
     everything = joined(prepare(path, include_pages_and_drafts=True))
     assert "PAGE TEXT 0" in everything and "DRAFT TEXT 0" in everything
