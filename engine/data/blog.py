@@ -17,12 +17,13 @@ Post bodies go through the same main-text extractor as web pages.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import posixpath
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ CONTENT_NAMESPACE = "{http://purl.org/rss/1.0/modules/content/}"
 _DRAFT_STATES = {"draft", "pending", "private", "future"}
 
 Paragraph = tuple[int, str, str]
+Post = tuple[str, str, Callable[[], str]]  # (title, "post" | "pages" | "drafts", its HTML)
 
 
 def _tally_note(used: int, extra: Counter[str], include: bool, notes: list[str]) -> None:
@@ -81,43 +83,13 @@ def _not_wordpress(path: Path) -> EngineError:
 
 def wordpress_paragraphs(path: Path, include_extra: bool, notes: list[str]) -> Iterator[Paragraph]:
     """(section, title, paragraph) for each post of a WordPress export (see the docstring)."""
-    from defusedxml.ElementTree import iterparse
-
     with path.open("rb") as handle:
         head = handle.read(64 * 1024)
     if WP_NAMESPACE.encode() not in head:
         raise _not_wordpress(path)
-    section = 0
-    used = 0
-    extra: Counter[str] = Counter()
-    channel: Any = None
     try:
-        for event, element in iterparse(str(path), events=("start", "end")):
-            namespace, name = _local(element.tag)
-            if event == "start":
-                if name == "channel" and not namespace:
-                    channel = element
-                continue
-            if name != "item" or namespace:
-                continue
-            post = _wordpress_item(element)
-            element.clear()
-            if channel is not None:
-                channel.remove(element)  # read items leave memory at once
-            if post is None:
-                continue
-            title, body, kind = post
-            if kind != "post":
-                extra[kind] += 1
-                if not include_extra:
-                    continue
-            page = page_text(_SHORTCODE.sub(" ", body), blank_lines_break=True)
-            page.title = title or page.title
-            found = paragraphs_of(page, section + 1)
-            if found:
-                used += 1
-                section = found[-1][0]
-                yield from found
+        posts = _wordpress_posts(path)
+        yield from _post_paragraphs(posts, include_extra, notes, blank_lines_break=True)
     except EngineError:
         raise
     except Exception as exc:  # XML syntax errors, forbidden entities, odd structures
@@ -128,7 +100,28 @@ def wordpress_paragraphs(path: Path, include_extra: bool, notes: list[str]) -> I
             "file.",
             detail=f"{path}: {exc!r}",
         ) from exc
-    _tally_note(used, extra, include_extra, notes)
+
+
+def _wordpress_posts(path: Path) -> Iterator[Post]:
+    """Each post and page of a WXR file, streamed: items leave memory once read."""
+    from defusedxml.ElementTree import iterparse
+
+    channel: Any = None
+    for event, element in iterparse(str(path), events=("start", "end")):
+        namespace, name = _local(element.tag)
+        if event == "start":
+            if name == "channel" and not namespace:
+                channel = element
+            continue
+        if name != "item" or namespace:
+            continue
+        post = _wordpress_item(element)
+        element.clear()
+        if channel is not None:
+            channel.remove(element)
+        if post is not None:
+            title, body, kind = post
+            yield title, kind, functools.partial(_SHORTCODE.sub, " ", body)
 
 
 def _wordpress_item(item: Any) -> tuple[str, str, str] | None:
@@ -182,20 +175,19 @@ def _medium_post(name: str) -> bool:
     return len(parts) >= 2 and parts[-2] == "posts" and name.lower().endswith(".html")
 
 
-def _post_pages(
-    archive: zipfile.ZipFile, posts: list[tuple[str, str, str]], include_extra: bool,
-    notes: list[str],
-) -> Iterator[Paragraph]:  # fmt: skip
-    """Paragraphs of (member name, title, kind) posts, counting what is left out."""
+def _post_paragraphs(
+    posts: Iterable[Post], include_extra: bool, notes: list[str], blank_lines_break: bool = False
+) -> Iterator[Paragraph]:
+    """Paragraphs of each (title, kind, body) post, counting the pages and drafts left out."""
     section = 0
     used = 0
     extra: Counter[str] = Counter()
-    for name, title, kind in posts:
+    for title, kind, body in posts:
         if kind != "post":
             extra[kind] += 1
             if not include_extra:
                 continue
-        page = page_text(archive.read(name).decode("utf-8", errors="replace"))
+        page = page_text(body(), blank_lines_break)
         page.title = title or page.title
         found = paragraphs_of(page, section + 1)
         if found:
@@ -205,6 +197,10 @@ def _post_pages(
     _tally_note(used, extra, include_extra, notes)
 
 
+def _member(archive: zipfile.ZipFile, name: str) -> Callable[[], str]:
+    return lambda: archive.read(name).decode("utf-8", errors="replace")
+
+
 def _substack(path: Path, include_extra: bool, notes: list[str]) -> Iterator[Paragraph]:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -212,16 +208,17 @@ def _substack(path: Path, include_extra: bool, notes: list[str]) -> Iterator[Par
             table = next(n for n in sorted(names) if posixpath.basename(n) == "posts.csv")
             folder = posixpath.dirname(table)
             text = archive.read(table).decode("utf-8-sig", errors="replace")
-            posts: list[tuple[str, str, str]] = []
+            posts: list[Post] = []
             for row in csv.DictReader(io.StringIO(text)):
                 post_id = (row.get("post_id") or "").strip()
                 member = posixpath.join(folder, "posts", f"{post_id}.html")
                 if not post_id or member not in names:
                     continue
                 published = (row.get("is_published") or "").strip().lower() == "true"
-                posts.append((member, (row.get("title") or "").strip(),
-                              "post" if published else "drafts"))  # fmt: skip
-            yield from _post_pages(archive, posts, include_extra, notes)
+                title = (row.get("title") or "").strip()
+                kind = "post" if published else "drafts"
+                posts.append((title, kind, _member(archive, member)))
+            yield from _post_paragraphs(posts, include_extra, notes)
     except EngineError:
         raise
     except Exception as exc:
@@ -234,10 +231,11 @@ def _medium(
     try:
         with zipfile.ZipFile(path) as archive:
             posts = [
-                (name, "", "drafts" if posixpath.basename(name).startswith("draft_") else "post")
+                ("", "drafts" if posixpath.basename(name).startswith("draft_") else "post",
+                 _member(archive, name))
                 for name in members
-            ]
-            yield from _post_pages(archive, posts, include_extra, notes)
+            ]  # fmt: skip
+            yield from _post_paragraphs(posts, include_extra, notes)
     except EngineError:
         raise
     except Exception as exc:
