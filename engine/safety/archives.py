@@ -19,6 +19,8 @@ MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of a document (document.xml, an image)
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_RATIO = 200  # text XML compresses well, but not a thousandfold
+# The methods office suites and exporters use (and Python's zipfile reads without extras).
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 
 
 def check_zip_limits(
@@ -34,12 +36,25 @@ def check_zip_limits(
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    # NotImplementedError: a damaged directory claiming a zip version or method Python lacks.
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise EngineError(
             ErrorKind.BAD_DATA_FILE,
             f"'{path.name}' is damaged and cannot be opened as a {what}. {advice}",
             detail=f"{path}: {exc!r}",
         ) from exc
+    unreadable = [
+        m.filename
+        for m in members
+        if m.flag_bits & 0x1 or m.compress_type not in _METHODS  # encrypted, or an odd method
+    ]
+    if unreadable:
+        raise EngineError(
+            ErrorKind.BAD_DATA_FILE,
+            f"'{path.name}' is damaged or protected with a password, so it cannot be opened as "
+            f"a {what}. {advice}",
+            detail=f"{path}: encrypted or unsupported members {unreadable[:5]}",
+        )
     total = sum(m.file_size for m in members)
     worst = max(members, key=lambda m: m.file_size, default=None)
     ratio = 0.0

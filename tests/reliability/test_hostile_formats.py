@@ -271,3 +271,21 @@ def test_a_folder_mixing_good_and_broken_new_formats(tmp_path: Path) -> None:
     assert measured.error is None
     skipped = {f.path for f in measured.result.report.files if f.skipped}
     assert {"mixed/broken.pdf", "mixed/broken.xlsx", "mixed/feed.xml"} <= skipped
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".epub", ".odt", ".zip"])
+@pytest.mark.parametrize("damage", ["zip version 9.9", "encrypted member"])
+def test_a_zip_directory_claiming_what_python_cannot_read(
+    tmp_path: Path, originals: dict[str, bytes], suffix: str, damage: str
+) -> None:
+    """zipfile raises NotImplementedError (or asks for a password) on these: a sentence."""
+    data = bytearray(originals[suffix])
+    entry = data.find(b"PK\x01\x02")  # the first central-directory entry
+    assert entry > 0
+    if damage == "zip version 9.9":
+        data[entry + 6 : entry + 8] = (99).to_bytes(2, "little")  # version needed to extract
+    else:
+        data[entry + 8] |= 0x1  # general-purpose flag bit 0: encrypted
+    path = tmp_path / f"odd{suffix}"
+    path.write_bytes(bytes(data))
+    _refused(_check(path, seconds=5), "damaged")
