@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One device call: the training benchmark for both shapes, JSON under $OUT (PERFORMANCE.md).
+# One device call: the training benchmark for both shapes, JSON under $OUT (docs/performance.md).
 # Carry .whl (bitsandbytes, optionally liger-kernel and its deps) with the call:
 #   run(command="bash bench/gpu_check.sh", carry=[".whl"], timeout_s=540)
 set -u
