@@ -68,8 +68,8 @@ MESSAGES: dict[ErrorKind, UserMessage] = {
     ErrorKind.BAD_DATA_FILE: UserMessage(
         "A file could not be read",
         "One of your files is damaged, empty, or in a format Quillora does not read.",
-        "Open the file to check it, save it again as CSV, .txt, .md or .docx, and choose it again "
-        "on the Data step. Your original files were not changed.",
+        "Open the file to check it, save it again (as .xlsx, .docx, .txt or PDF, say), and choose "
+        "it again on the Data step. Your original files were not changed.",
     ),
     ErrorKind.NO_USABLE_ROWS: UserMessage(
         "Nothing to learn from",
