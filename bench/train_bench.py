@@ -459,6 +459,33 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown variant {unknown[0]}; choose from {', '.join(VARIANTS)}")
     began = time.perf_counter()
     results: list[dict[str, Any]] = []
+
+    def report() -> str:
+        """The JSON so far; --out is rewritten after each variant, so a timeout loses only
+        the variants still to come."""
+        _add_ratios(results)
+        text = json.dumps(
+            {
+                "benchmark": "train",
+                "shape": args.shape,
+                "device": torch.cuda.get_device_name(0)
+                if device == "cuda"
+                else platform.processor() or platform.machine(),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "versions": _versions(),
+                "cpu_threads": torch.get_num_threads(),
+                "warmup_steps": shape.warmup,
+                "seconds": round(time.perf_counter() - began, 1),
+                "max_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+                "results": results,
+            },
+            indent=1,
+        )
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text + "\n", encoding="utf-8")
+        return text
+
     with tempfile.TemporaryDirectory(prefix="quillora-bench-", dir=_scratch_dir()) as tmp:
         folder = Path(tmp) / "model"
         build_random_model(shape.model, folder, device)
@@ -477,26 +504,8 @@ def main(argv: list[str] | None = None) -> int:
                     baseline_peak = result["peak_gib"]
                     baseline_speed = result["tokens_per_second"]
                 results.append(result)
-    _add_ratios(results)
-    report = {
-        "benchmark": "train",
-        "shape": args.shape,
-        "device": torch.cuda.get_device_name(0)
-        if device == "cuda"
-        else platform.processor() or platform.machine(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "cpu_threads": torch.get_num_threads(),
-        "warmup_steps": shape.warmup,
-        "seconds": round(time.perf_counter() - began, 1),
-        "max_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-        "results": results,
-    }
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+                report()
+    print(report())
     return 0
 
 
