@@ -6,7 +6,7 @@ Shapes: `tiny` (the demo model's shape; runs on the CPU), `1b` (Llama-3.2-1B) an
 adapter (r=16, all linear layers) saved as a run folder.
 
 Variants (each: tokens/s over the new tokens, and first-token time = prefill + first pick):
-- baseline_4bit_lora: the PERFORMANCE.md baseline, NF4 base + unmerged LoRA, `generate()`.
+- baseline_4bit_lora: the docs/performance.md baseline, NF4 base + unmerged LoRA, `generate()`.
 - baseline_merged_generate: 16-bit merged weights with `generate()` (the second baseline).
 - engine_4bit_lora: the engine's loop on the same NF4 + adapter model.
 - engine_merged: the engine's loop on merged 16-bit weights, dynamic cache.

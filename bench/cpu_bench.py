@@ -1,6 +1,6 @@
 """CPU-side benchmarks: the GUI's first window, the offline demo run, preparing a big CSV.
 
-Targets (../shared/PERFORMANCE.md, issue 6): first window under 1.5 s, the demo trains in
+Targets (docs/performance.md): first window under 1.5 s, the demo trains in
 under a minute on 2 cores, a 50,000-row CSV is prepared in under 30 s. Each figure is the
 median of `--runs` fresh processes (the demo and the CSV run once each by default: they are
 long). Every run uses a temporary data folder, so nothing of the user's is touched.

@@ -13,7 +13,7 @@
    trained a few steps by the engine's own loop (`engine.train.loop.train`) in this process,
    each peak against `engine.contract.estimates.peak_memory_gib`.
 
-Targets (../shared/PERFORMANCE.md): time within 25%, memory within 15%.
+Targets (docs/performance.md): time within 25%, memory within 15%.
 
     python bench/estimator_check.py --shape tiny
     python bench/estimator_check.py --shape 1b --memory-settings --out $OUT/estimator-1b.json

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One device call for issue 18: every GPU figure ../shared/PERFORMANCE.md asks for, in order
+# One device call for issue 18: every GPU figure docs/performance.md asks for, in order
 # of value, each step under its own timeout and the whole under a wall-clock budget
 # (GPU_CHECK_BUDGET seconds, default 435: the call's 7.5 minutes less a margin). A step
 # that fails or times out is logged and the next one runs; a step that no longer fits the

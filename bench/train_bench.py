@@ -1,6 +1,6 @@
 """Training benchmark: the plain baseline and the engine, same process, same token stream.
 
-The baseline is ../shared/PERFORMANCE.md's recipe: transformers + peft + bitsandbytes,
+The baseline is docs/performance.md's recipe: transformers + peft + bitsandbytes,
 `prepare_model_for_kbit_training` with gradient checkpointing, LoRA r=16 on all linear
 layers, PagedAdamW8bit (lr 1e-4) on CUDA (torch AdamW on the CPU, where paged optimisers do
 not exist). The engine side uses the engine's own loader (`engine.modeling.load_4bit_model`,

@@ -1,4 +1,4 @@
-"""`python -m engine <command>`: the engine's command line (see DESIGN.md).
+"""`python -m engine <command>`: the engine's command line (see docs/architecture.md).
 
 Each command lives in `engine.commands.<name>` with `add_arguments(parser)` and
 `run(args, emitter) -> int`; it is imported only when chosen, so `doctor` stays quick.

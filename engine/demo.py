@@ -17,9 +17,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.paths import assets_dir, demo_model_dir
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
+    from engine.contract.config import TrainingSettings
+    from engine.data.examples import Example
 
 DEMO_VERSION = "2"
 MARKER = "quillora-demo.json"
@@ -133,7 +139,7 @@ def build_demo_model(folder: Path) -> None:
     )
 
 
-def build_demo_tokenizer(texts: list[str]):  # -> PreTrainedTokenizerFast
+def build_demo_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer trained on `texts`, with the demo chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -160,7 +166,7 @@ def build_demo_tokenizer(texts: list[str]):  # -> PreTrainedTokenizerFast
     return tokenizer
 
 
-def demo_training(training):  # TrainingSettings -> TrainingSettings
+def demo_training(training: TrainingSettings) -> TrainingSettings:
     """The demo's base weights are random, so it learns with a higher rate than a real model.
 
     Everything else stays as the dial derived it, so the demo exercises the real settings.
@@ -173,7 +179,7 @@ def demo_training(training):  # TrainingSettings -> TrainingSettings
 DEMO_LEARNING_RATE = 5e-3
 
 
-def builtin_examples():  # -> list[Example]
+def builtin_examples() -> list[Example]:
     """Prose examples from the built-in paragraphs (selftest; needs no files)."""
     from engine.data.examples import Example
 

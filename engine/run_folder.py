@@ -1,4 +1,4 @@
-"""A run on disk (DESIGN.md "A run on disk"); nothing a run writes goes outside this folder.
+"""A run on disk (docs/architecture.md, "A run on disk"); nothing a run writes goes outside this folder.
 
 run.json            configuration, software versions, hardware, base model path, state
 events.jsonl        every event the run emitted

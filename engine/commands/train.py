@@ -191,7 +191,9 @@ def execute(
     }
     run.update_run(state=finished.reason, result=result)
     if not args.no_evaluate:
-        _evaluate_guarded(outcome.model, tokenizer, prepared.heldout, config, run.path, emitter)
+        _evaluate_guarded(
+            outcome.model, tokenizer, prepared.heldout, config, run.path, emitter, faults
+        )
     write_model_card(run.path)  # run.json, data-manifest.json, evaluation.json (model_card)
     emitter.emit(finished)
     return finished
@@ -210,6 +212,7 @@ def _evaluate_guarded(
     config: RunConfig,
     run_dir: Path,
     emitter: Emitter,
+    faults: Any = None,
 ) -> None:
     """The evaluation, which must never turn a saved run into a failed one.
 
@@ -221,6 +224,8 @@ def _evaluate_guarded(
     from engine.eval.compare import write_evaluation
 
     try:
+        if faults is not None:
+            faults.maybe_oom_in_evaluation()
         _evaluate(model, tokenizer, heldout, config, run_dir, emitter)
     except Exception as exc:
         import torch

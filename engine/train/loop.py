@@ -22,6 +22,7 @@ from engine.contract.events import (
     DataPrepared,
     Evaluation,
     Finished,
+    FinishReason,
     MicroBatchReduced,
     Paused,
     Resumed,
@@ -165,7 +166,7 @@ def train(
 
     started_at = [time.monotonic()]
     step_seconds: list[float] = []
-    reason = "max_steps" if settings.max_steps else "completed"
+    reason: FinishReason = "max_steps" if settings.max_steps else "completed"
 
     best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
     if heldout_rows and not resume:  # the starting point of the held-out curve
@@ -260,7 +261,7 @@ def train(
     # All-or-nothing (engine.safety.atomic): a kill or a full disk mid-write never leaves an
     # adapter/ that looks finished.
     with replaced_folder(run.adapter) as staging:
-        model.save_pretrained(staging)
+        model.save_pretrained(str(staging))
         tokenizer.save_pretrained(staging)
     finished = Finished(
         run_dir=str(run.path),
