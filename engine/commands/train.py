@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="run.json with all settings")
     parser.add_argument("--resume", type=Path, default=None, help="continue this run folder")
     parser.add_argument("--dial", choices=("quick", "balanced", "thorough"), default=None)
+    parser.add_argument("--sheet", default=None, help="the sheet of a workbook to read")
     parser.add_argument("--text-column", default=None, help="CSV column holding the writing")
     parser.add_argument("--prompt-column", default=None, help="CSV column holding the request")
     parser.add_argument("--system-column", default=None, help="CSV column holding a brief")
@@ -349,8 +350,8 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
         data: dict[str, Any] = {}
         if args.data:
             data["sources"] = tuple(str(Path(d).expanduser().resolve()) for d in args.data)
-        for name in ("text_column", "prompt_column", "system_column"):
-            if getattr(args, name) is not None:
+        for name in ("text_column", "prompt_column", "system_column", "sheet"):
+            if getattr(args, name, None) is not None:
                 data[name] = getattr(args, name)
         training: dict[str, Any] = {}
         if args.max_steps is not None:

@@ -56,11 +56,27 @@ class ModelSettings:
 class DataSettings:
     sources: tuple[str, ...] = field(
         default=(),
-        metadata=_help("Your files or folders: CSV, JSONL, .txt, .md or .docx."),
+        metadata=_help(
+            "Your files or folders: CSV, JSONL, Excel (.xlsx, .ods), .txt, .md, .docx, .odt, "
+            ".rtf, PDF, EPUB, saved web pages, or a WordPress, Substack or Medium export."
+        ),
     )
     format: DataFormat = field(
         default="auto",
         metadata=_help("How to read the files; 'auto' decides from each file's extension."),
+    )
+    sheet: str = field(
+        default="",
+        metadata=_help(
+            "The sheet of a workbook to read; empty picks the sheet that holds the most writing."
+        ),
+    )
+    include_pages_and_drafts: bool = field(
+        default=False,
+        metadata=_help(
+            "Also learn from a blog export's pages and unpublished drafts, not only its "
+            "published posts."
+        ),
     )
     text_column: str = field(
         default="",

@@ -15,7 +15,22 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-FileKind = Literal["csv", "jsonl", "prose", "docx"]
+FileKind = Literal[
+    "csv",
+    "jsonl",
+    "prose",
+    "docx",
+    "xlsx",
+    "ods",
+    "pdf",
+    "epub",
+    "html",
+    "wordpress",
+    "substack",
+    "medium",
+    "rtf",
+    "odt",
+]
 ExampleMode = Literal["prose", "answer"]
 ReadinessLevel = Literal["none", "too_few", "few", "good"]
 
@@ -64,7 +79,8 @@ class FileInfo:
     examples; `dropped` maps a DROP_* reason to a count. `truncated` is True when the file was
     larger than the reading cap and the rest was not used (`notes` says so in words).
     `skipped` is True for a file that was not read at all (unsupported type, hidden, a link
-    leading outside the chosen folder); `notes` says why.
+    leading outside the chosen folder); `notes` says why. A workbook lists its `sheets` and
+    the one read as `sheet`, so the data page can offer the others.
     """
 
     path: str
@@ -81,6 +97,8 @@ class FileInfo:
     truncated: bool = False
     skipped: bool = False
     notes: tuple[str, ...] = ()
+    sheets: tuple[str, ...] = ()
+    sheet: str = ""
 
 
 @dataclass(frozen=True)

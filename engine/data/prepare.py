@@ -39,13 +39,15 @@ from engine.data.chunking import (
     split_paragraphs,
 )
 from engine.data.columns import NoWritingColumn
+from engine.data.documents import DOCUMENT_KINDS, document_paragraphs
 from engine.data.examples import Example
 from engine.data.personal import PersonalData
-from engine.data.prose import chunk_budget, read_prose
+from engine.data.prose import chunk_budget, prose_paragraphs, read_prose
 from engine.data.reading import FileStats, ReadCap, Row
 from engine.data.report import build_manifest, build_report, no_usable_rows
 from engine.data.sources import SourceFile, expand
 from engine.data.tabular import read_csv, read_jsonl
+from engine.data.workbook import read_workbook
 from engine.emit import Emitter
 
 Render = Callable[[Example], str]
@@ -132,7 +134,13 @@ def _rows(source: SourceFile, stats: FileStats, settings: DataSettings, count: C
         return read_csv(source.path, stats, settings, cap)
     if source.kind == "jsonl":
         return read_jsonl(source.path, stats, settings, cap)
-    return read_prose(source.path, stats, settings.max_example_tokens, count, cap)
+    if source.kind in ("xlsx", "ods"):
+        return read_workbook(source.path, stats, settings, cap)
+    if source.kind in DOCUMENT_KINDS:
+        paragraphs = document_paragraphs(source.kind, source.path, stats, settings)
+    else:
+        paragraphs = prose_paragraphs(source.path, stats)
+    return read_prose(source.path, stats, paragraphs, settings.max_example_tokens, count, cap)
 
 
 def _read_file(source: SourceFile, stats: FileStats, builder: _Builder, cap: ReadCap) -> None:

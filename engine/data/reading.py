@@ -69,6 +69,8 @@ class FileStats:
     truncated: bool = False
     skipped: bool = False
     notes: list[str] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()  # a workbook's sheets, and the one read
+    sheet: str = ""
 
     def fill_identity(self) -> None:
         """Size and SHA-256 of the file as it is on disk (streamed, read-only)."""
@@ -98,6 +100,8 @@ class FileStats:
             truncated=self.truncated,
             skipped=self.skipped,
             notes=tuple(self.notes),
+            sheets=self.sheets,
+            sheet=self.sheet,
         )
 
     def to_manifest(self, display: str, rights: str) -> dict[str, object]:
@@ -109,6 +113,7 @@ class FileStats:
             "size_bytes": self.size_bytes,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
+            "sheet": self.sheet,
             "mapping": None
             if self.mapping is None
             else {

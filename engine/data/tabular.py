@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap)
             stats.delimiter = sniff_delimiter(sample, path.suffix.lower())
         reader = csv.reader(handle, delimiter=stats.delimiter)
         try:
-            yield from _read_rows(path, reader, stats, settings, cap)
+            yield from read_table_rows(path, reader, stats, settings, cap)
         except csv.Error as exc:
             raise EngineError(
                 ErrorKind.BAD_DATA_FILE,
@@ -107,9 +107,18 @@ def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap)
             ) from exc
 
 
-def _read_rows(
-    path: Path, reader: Any, stats: FileStats, settings: DataSettings, cap: ReadCap
+def read_table_rows(
+    path: Path,
+    reader: Iterable[list[str]],
+    stats: FileStats,
+    settings: DataSettings,
+    cap: ReadCap,
+    label: str = "",
 ) -> Iterator[Row]:
+    """Rows of a table (a CSV file or a workbook's sheet): header, column guess, then rows.
+
+    `label` names the table in each row's source (default: the file name).
+    """
     rows = (row for row in reader if any(cell.strip() for cell in row))
     first = next(rows, None)
     if first is None:
@@ -149,7 +158,7 @@ def _read_rows(
         stats.rows_read += 1
         item = Row(
             text=cell(row, text_at),
-            source=f"{path.name}:{number}",
+            source=f"{label or path.name}:{number}",
             prompt=cell(row, prompt_at) if prompt_at >= 0 else None,
             system=cell(row, system_at) or None,
         )

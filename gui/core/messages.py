@@ -68,8 +68,8 @@ MESSAGES: dict[ErrorKind, UserMessage] = {
     ErrorKind.BAD_DATA_FILE: UserMessage(
         "A file could not be read",
         "One of your files is damaged, empty, or in a format Quillora does not read.",
-        "Open the file to check it, save it again as CSV, .txt, .md or .docx, and choose it again "
-        "on the Data step. Your original files were not changed.",
+        "Open the file to check it, save it again (as .xlsx, .docx, .txt or PDF, say), and choose "
+        "it again on the Data step. Your original files were not changed.",
     ),
     ErrorKind.NO_USABLE_ROWS: UserMessage(
         "Nothing to learn from",
@@ -125,6 +125,14 @@ assert set(MESSAGES) == set(ErrorKind), "every ErrorKind needs a plain-language 
 
 def message_for(kind: ErrorKind) -> UserMessage:
     return MESSAGES.get(kind, MESSAGES[ErrorKind.INTERNAL_ERROR])
+
+
+def failure_text(event: Failed) -> str:
+    """An engine failure as one paragraph for a page: the kind's title, the engine's own
+    sentence (it names the user's file or model) or the kind's generic one, and the next step."""
+    worded = message_for(event.kind)
+    parts = [worded.title, event.message or worded.message, worded.next_step]
+    return "\n".join(dict.fromkeys(p for p in parts if p))
 
 
 def details_text(failed: Failed) -> str:

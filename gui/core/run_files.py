@@ -146,7 +146,9 @@ class RunSummary:
 def summarize(run_dir: Path) -> RunSummary:
     """Read one run folder into a RunSummary, whatever state the files are in."""
     summary = RunSummary(path=run_dir, name=run_dir.name)
-    config = _read_json(run_dir / CONFIG_FILE) or _read_json(run_dir / REQUEST_FILE) or {}
+    config = (
+        read_json_object(run_dir / CONFIG_FILE) or read_json_object(run_dir / REQUEST_FILE) or {}
+    )
     body = config.get("config", config) if isinstance(config, dict) else {}
     model = body.get("model", {}) if isinstance(body, dict) else {}
     data = body.get("data", {}) if isinstance(body, dict) else {}
@@ -213,7 +215,7 @@ def run_config(run_dir: Path | None) -> dict[str, Any]:
     """The configuration saved in the run's run.json ({} when missing or unreadable)."""
     if run_dir is None:
         return {}
-    data = _read_json(Path(run_dir) / CONFIG_FILE) or {}
+    data = read_json_object(Path(run_dir) / CONFIG_FILE) or {}
     config = data.get("config", data)
     return config if isinstance(config, dict) else {}
 
@@ -240,7 +242,8 @@ def finished_runs(root: Path | None = None) -> list[Path]:
     return [r.path for r in runs if r.state in ("finished", "stopped") and has_adapter(r.path)]
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, or None when it is missing, unreadable or not an object."""
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):

@@ -17,6 +17,8 @@ class DataSelection:
 
     sources: tuple[str, ...]
     format: DataFormat = "auto"
+    sheet: str = ""  # the workbook sheet chosen on the data page ("" : the engine's choice)
+    include_pages_and_drafts: bool = False
     text_column: str = ""
     prompt_column: str = ""
     system_column: str = ""
@@ -47,6 +49,8 @@ class DataSelection:
         return DataSettings(
             sources=self.sources,
             format=self.format,
+            sheet=self.sheet,
+            include_pages_and_drafts=self.include_pages_and_drafts,
             text_column=self.text_column,
             prompt_column=self.prompt_column,
             system_column=self.system_column,

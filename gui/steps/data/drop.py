@@ -1,6 +1,8 @@
 """The drop zone of the data step: files or a folder, dropped or chosen.
 
-Accepts CSV, JSONL, .txt, .md, .docx and folders; anything else is refused with a sentence
+Accepts tables (CSV, JSONL, Excel, .ods), documents (.txt, .md, .docx, .odt, .rtf, PDF,
+EPUB, saved web pages), blog exports (WordPress .xml, Substack or Medium .zip) and folders;
+anything else is refused with a sentence
 that names the file and says what would work. Nothing is opened here: the engine reads copies.
 """
 
@@ -15,8 +17,11 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from gui.widgets.page import Card, note
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt", ".md", ".docx")
-FILE_FILTER = "Your writing (*.csv *.tsv *.jsonl *.txt *.md *.docx)"
+SUPPORTED_SUFFIXES = (
+    ".csv", ".tsv", ".jsonl", ".txt", ".md", ".docx", ".xlsx", ".xlsm", ".ods", ".pdf",
+    ".epub", ".html", ".htm", ".odt", ".rtf", ".xml", ".zip",
+)  # fmt: skip
+FILE_FILTER = "Your writing (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ")"
 
 
 def classify_paths(paths: Iterable[str | Path]) -> tuple[list[str], list[str]]:
@@ -37,8 +42,8 @@ def refusal_message(refused: list[str]) -> str:
     names = ", ".join(Path(p).name for p in refused[:3])
     more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
     return (
-        f"Quillora cannot read {names}{more}. Use CSV, JSONL, .txt, .md or .docx files, or a "
-        "folder of them (a PDF can be saved as .docx or .txt first)."
+        f"Quillora cannot read {names}{more}. Use Excel, CSV, Word, PDF, EPUB, web page, .txt "
+        "or .md files, a WordPress, Substack or Medium export, or a folder of them."
     )
 
 
@@ -62,7 +67,8 @@ class DropZone(Card):
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = note(
-            "A CSV or JSONL table, or .txt, .md and .docx files, or a whole folder. "
+            "An Excel or CSV table; Word, PDF, EPUB, web page or text files; a WordPress, "
+            "Substack or Medium export; or a whole folder. "
             "Quillora reads copies: your files are never changed."
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -31,11 +31,12 @@ from engine.contract.errors import ErrorKind
 from engine.contract.events import Event, Failed, Report
 from gui.core.engine_command import engine_command
 from gui.core.engine_process import EngineProcess
-from gui.core.failure_text import failure_text
+from gui.core.messages import failure_text
 from gui.core.selection import DataSelection
 from gui.core.settings import not_personal_words, set_not_personal_words
 from gui.steps.data.drop import DropZone
 from gui.steps.data.mapping import MappingPanel, RightsPanel
+from gui.steps.data.options import SourceOptions
 from gui.steps.data.preview_args import files_text, is_bundled_sample, preview_arguments
 from gui.steps.data.report_view import PiiView, PreviewView, ReadinessView
 from gui.widgets.page import header, note
@@ -53,6 +54,8 @@ class DataPage(QWidget):
         self.setObjectName("data_page")
         self._sources: list[str] = []
         self._columns = ("", "", "")  # the user's corrections; empty: the engine guesses
+        self._sheet = ""  # a workbook's sheet the user chose; empty: the engine picks
+        self._pages_and_drafts = False
         self._redact: tuple[str, ...] = ()
         self._not_personal: tuple[str, ...] = ()  # remembered per set of sources
         self._model = ""
@@ -112,6 +115,9 @@ class DataPage(QWidget):
         )
         column.addWidget(self.message)
 
+        self.options = SourceOptions()
+        self.options.sig_sheet_chosen.connect(self._on_options_sheet_chosen)
+        self.options.sig_pages_and_drafts_toggled.connect(self._on_options_pages_and_drafts)
         self.mapping = MappingPanel()
         self.mapping.sig_mapping_changed.connect(self._on_mapping_changed)
         self.readiness = ReadinessView()
@@ -121,7 +127,14 @@ class DataPage(QWidget):
         self.pii.sig_not_personal_changed.connect(self._on_pii_not_personal_changed)
         self.rights = RightsPanel()
         self.rights.sig_answered.connect(self._on_rights_answered)
-        for widget in (self.mapping, self.readiness, self.preview, self.pii, self.rights):
+        for widget in (
+            self.options,
+            self.mapping,
+            self.readiness,
+            self.preview,
+            self.pii,
+            self.rights,
+        ):
             column.addWidget(widget)
         column.addStretch(1)
 
@@ -155,10 +168,14 @@ class DataPage(QWidget):
         for widget in (self.preview, self.pii, self.rights):
             widget.setVisible(visible and readable)
         self.mapping.setVisible(visible and self._report is not None and self._has_table())
+        self.options.setVisible(visible and self._report is not None and self._options_offered())
         self.sources_label.setVisible(bool(self._sources))
         self.drop.set_compact(bool(self._sources))
         self.clear_button.setVisible(bool(self._sources))
         self.files_note.setVisible(visible and bool(self.files_note.text()))
+
+    def _options_offered(self) -> bool:
+        return self._report is not None and self.options.show_report(self._report)
 
     def _has_table(self) -> bool:
         return self._report is not None and self._report.mapping is not None
@@ -169,6 +186,9 @@ class DataPage(QWidget):
         self._sources = [str(p) for p in paths]
         self._reports.clear()  # chosen again: the files may have changed
         self._columns = ("", "", "")
+        self._sheet = ""
+        self._pages_and_drafts = False
+        self.options.reset()
         self._redact = ()
         self._not_personal = not_personal_words(self._sources)
         if all(is_bundled_sample(p) for p in self._sources):
@@ -195,6 +215,8 @@ class DataPage(QWidget):
         self._sources = []
         self._report = None
         self._columns = ("", "", "")
+        self._sheet = ""
+        self._pages_and_drafts = False
         self._redact = ()
         self._not_personal = ()
         self.message.hide()
@@ -214,6 +236,8 @@ class DataPage(QWidget):
             redact=self._redact,
             not_personal=self._not_personal,
             model="" if self._model == self._model_missing else self._model,
+            sheet=self._sheet,
+            include_pages_and_drafts=self._pages_and_drafts,
         )
         self._stop_process()
         self._prune_retired()
@@ -270,8 +294,12 @@ class DataPage(QWidget):
             if readiness.examples != pieces:
                 count += f" → {readiness.examples:,} examples"
             count += ")"
+        files = report.files if report else ()
+        sheet = self._sheet or next((f.sheet for f in files if f.sheet), "")
         return DataSelection(
             sources=tuple(self._sources),
+            sheet=sheet if len(files) == 1 else self._sheet,
+            include_pages_and_drafts=self._pages_and_drafts,
             text_column=self._columns[0] or (mapping.text if mapping else ""),
             prompt_column=self._columns[1] or (mapping.prompt if mapping else ""),
             system_column=self._columns[2] or (mapping.system if mapping else ""),
@@ -332,6 +360,8 @@ class DataPage(QWidget):
                 # The user's own column choice failed (all rows too short, say): keep the
                 # pickers so that another column is one click away, not a "Start over".
                 self.mapping.show()
+            if self._sheet and self.options.sheet_combo.count():
+                self.options.show()  # likewise another sheet stays one click away
             self._update_continue()
 
     def _on_engine_exited(self, code: int) -> None:
@@ -354,6 +384,21 @@ class DataPage(QWidget):
     def _on_mapping_changed(self, text: str, prompt: str, system: str) -> None:
         self._columns = (text, prompt, system)
         self.request_preview()
+
+    def _on_options_sheet_chosen(self, sheet: str) -> None:
+        if sheet == self._sheet or (not self._sheet and self._report_sheet() == sheet):
+            return
+        self._sheet = sheet
+        self._columns = ("", "", "")  # another sheet has other columns: guess again
+        self.request_preview()
+
+    def _on_options_pages_and_drafts(self, checked: bool) -> None:
+        self._pages_and_drafts = checked
+        self.request_preview()
+
+    def _report_sheet(self) -> str:
+        files = self._report.files if self._report is not None else ()
+        return next((f.sheet for f in files if f.sheet), "")
 
     def _on_pii_redact_changed(self, kinds: tuple[str, ...]) -> None:
         self._redact = tuple(kinds)

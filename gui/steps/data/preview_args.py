@@ -31,11 +31,17 @@ def preview_arguments(
     redact: tuple[str, ...] = (),
     not_personal: tuple[str, ...] = (),
     model: str = "",
+    sheet: str = "",
+    include_pages_and_drafts: bool = False,
 ) -> list[str]:
     """The engine arguments for one preview (after `engine`): `data --data ... [options]`."""
     args = ["data", "--data", *sources]
     if model:
         args += ["--model", model]
+    if sheet:
+        args += ["--sheet", sheet]
+    if include_pages_and_drafts:
+        args += ["--include-pages-and-drafts"]
     if text_column:
         args += ["--text-column", text_column]
     if prompt_column:

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.contract.ab_test import ABScore, ABTest
 from engine.contract.pii_kinds import LABELS as PII_LABELS
-from gui.core.run_files import CONFIG_FILE, REQUEST_FILE, RunSummary, _read_json, summarize
+from gui.core.run_files import CONFIG_FILE, REQUEST_FILE, RunSummary, read_json_object, summarize
 
 MANIFEST_FILE = "data-manifest.json"
 EVALUATION_FILE = "evaluation.json"
@@ -116,13 +116,13 @@ def load_report(run_dir: Path) -> RunReport:
     """Everything the detail view shows about `run_dir`, whatever state its files are in."""
     run_dir = Path(run_dir)
     report = RunReport(summary=summarize(run_dir))
-    run = _read_json(run_dir / CONFIG_FILE) or _read_json(run_dir / REQUEST_FILE) or {}
+    run = read_json_object(run_dir / CONFIG_FILE) or read_json_object(run_dir / REQUEST_FILE) or {}
     config = _dict(run.get("config", run))
     report.settings = _settings(config, run)
     if report.settings["Steps trained"] is None and report.summary.steps:
         report.settings["Steps trained"] = report.summary.steps
 
-    manifest = _read_json(run_dir / MANIFEST_FILE)
+    manifest = read_json_object(run_dir / MANIFEST_FILE)
     rights = ""
     if manifest is not None:
         report.has_manifest = True
@@ -147,7 +147,7 @@ def load_report(run_dir: Path) -> RunReport:
     rights = rights or _dict(config.get("data")).get("rights") or ""
     report.rights = RIGHTS_LABELS.get(rights, "") if isinstance(rights, str) else ""
 
-    evaluation = _read_json(run_dir / EVALUATION_FILE) or {}
+    evaluation = read_json_object(run_dir / EVALUATION_FILE) or {}
     report.loss = _pair(evaluation.get("perplexity"), "loss")
     report.perplexity = _pair(evaluation.get("perplexity"), "perplexity")
     report.style = _pair(evaluation.get("style"), "score")

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine.contract.errors import ErrorKind
 from engine.contract.events import Failed
-from gui.core.messages import MESSAGES, ErrorDialog, message_for
+from gui.core.messages import MESSAGES, ErrorDialog, failure_text, message_for
 
 
 def test_every_error_kind_has_a_message_and_a_next_step():
@@ -31,3 +31,16 @@ def test_dialog_shows_no_stack_trace_and_copies_details(qtbot):
     copied = QGuiApplication.clipboard().text()
     assert "disk_full" in copied and "No space left on /data." in copied
     assert copied.endswith(detail)  # the whole traceback, for a bug report
+
+
+def test_a_failure_on_a_page_reads_title_engine_sentence_next_step():
+    named = failure_text(
+        Failed(kind=ErrorKind.BAD_DATA_FILE, message="Could not open 'posts.csv'.")
+    )
+    lines = named.split("\n")
+    assert lines[0] == "A file could not be read"
+    assert lines[1] == "Could not open 'posts.csv'."  # the engine's sentence names the file
+    assert lines[2].startswith("Open the file to check it")
+    assert len(lines) == 3
+    generic = failure_text(Failed(kind=ErrorKind.BAD_DATA_FILE, message="")).split("\n")
+    assert generic[1].startswith("One of your files is damaged")  # no sentence: the kind's own

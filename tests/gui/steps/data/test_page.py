@@ -159,7 +159,7 @@ def test_drop_accepts_supported_types_and_refuses_others(
     fake_engine([_report_event()])
     folder = tmp_path / "essays"
     folder.mkdir()
-    names = ["a.csv", "b.JSONL", "c.txt", "d.md", "e.docx", "f.pdf", "g.xlsx"]
+    names = ["a.csv", "b.JSONL", "c.txt", "d.md", "e.docx", "f.pages", "g.xls", "h.PDF", "i.xlsx"]
     for name in names:
         (tmp_path / name).write_text("x", encoding="utf-8")
     paths = [str(tmp_path / n) for n in names] + [str(folder)]
@@ -170,13 +170,15 @@ def test_drop_accepts_supported_types_and_refuses_others(
         "c.txt",
         "d.md",
         "e.docx",
+        "h.PDF",
+        "i.xlsx",
         "essays",
     ]
-    assert [Path(p).name for p in refused] == ["f.pdf", "g.xlsx"]
+    assert [Path(p).name for p in refused] == ["f.pages", "g.xls"]
 
     page.show()
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "f.pdf"))])
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "f.pages"))])
     drop = QDropEvent(
         QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
@@ -191,7 +193,7 @@ def test_drop_accepts_supported_types_and_refuses_others(
     assert enter.isAccepted()
     page.drop.dropEvent(drop)
     assert page.message.isVisible()
-    assert "cannot read f.pdf" in page.message.text()
+    assert "cannot read f.pages" in page.message.text()
     assert requests == []
 
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "a.csv")), QUrl.fromLocalFile(str(folder))])
