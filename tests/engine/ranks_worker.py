@@ -1,12 +1,15 @@
 """One of two processes started by torchrun for tests/engine/test_ranks.py.
 
-Drives engine.train.ranks as the loop does and prints what it saw, one JSON line.
+Drives engine.train.ranks as the loop does and writes what it saw to <folder>/<index>.json
+(a file each: two processes printing to one pipe can interleave their lines).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
+from pathlib import Path
 
 import torch
 
@@ -33,7 +36,7 @@ def main() -> None:
         only_main.grad = torch.ones(2)
     ranks.sum_gradients([shared, only_main])
     loss, tokens = ranks.total(torch.tensor(1.5), 10)
-    print(
+    (Path(sys.argv[1]) / f"{ranks.index}.json").write_text(
         json.dumps(
             {
                 "index": ranks.index,
@@ -48,8 +51,7 @@ def main() -> None:
                 "total": [float(loss), tokens],
                 "sums": ranks.sums([1.0, 2.0]),
             }
-        ),
-        flush=True,
+        )
     )
     ranks.close()
 
