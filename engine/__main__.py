@@ -19,6 +19,7 @@ from typing import TextIO
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Failed
 from engine.emit import Emitter
+from engine.sealing import seal
 
 COMMANDS = {
     "doctor": "Report this computer's Python, torch, GPUs, bitsandbytes and free disk.",
@@ -57,11 +58,26 @@ def _claim_stdout() -> TextIO:
     return open(events_fd, "w", encoding="utf-8", buffering=1, closefd=True)
 
 
+def needs_network(args: argparse.Namespace) -> bool:
+    """Only training on a Hub model that is not fully downloaded yet may use the network."""
+    if args.command != "train":
+        return False
+    from engine.commands.train import model_of
+    from engine.sealing import cached_hub_snapshot, is_hub_id
+
+    model = model_of(args)
+    if model is None:  # an unreadable settings file: the command itself reports it
+        return False
+    return is_hub_id(model.name) and cached_hub_snapshot(model.name, model.revision) is None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     emitter = Emitter(stream=_claim_stdout(), pretty=True if args.pretty else None)
     module = importlib.import_module(f"engine.commands.{args.command}")
     try:
+        # Before the ML stack is imported: no Hub code, and offline unless a download is due.
+        seal(network=needs_network(args))
         return int(module.run(args, emitter))
     except EngineError as exc:
         emitter.emit(Failed(kind=exc.kind, message=exc.message, detail=exc.detail))

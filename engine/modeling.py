@@ -82,6 +82,13 @@ def download_model(repo_id: str, revision: str, emitter: Emitter | None) -> Path
         RevisionNotFoundError,
     )
 
+    from engine.sealing import cached_hub_snapshot
+
+    # A model already fully downloaded is used as it is: no network, even when online.
+    cached = cached_hub_snapshot(repo_id, revision)
+    if cached is not None:
+        check_model_folder(cached)
+        return cached
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     total = 0
     try:

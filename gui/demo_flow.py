@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from gui.pages.train_page import TrainPage
-from gui.selection import DataSelection
+from gui.core.selection import DataSelection
+from gui.steps.train.page import TrainPage
 
 TRIES = 240
 

@@ -1,6 +1,6 @@
 """The main window: the user's path as steps in a sidebar, one page per step.
 
-Model and Data pages come from gui/pages/model_page.py and data_page.py when present (a
+Model and Data pages come from gui/steps/model/page.py and data_page.py when present (a
 stand-in otherwise); Try it and Share likewise from try_page.py / share_page.py. The window
 wires the pages together, owns the run controller through the Train page, asks what to do
 with a running run on close, and after the first paint checks this computer (doctor) and
@@ -30,20 +30,20 @@ from PySide6.QtWidgets import (
 
 from engine.contract.events import Event, Finished, Report, StepProgress
 from engine.contract.paths import assets_dir, runs_dir
-from gui import run_files, settings
+from gui.core import run_files, settings
+from gui.core.engine_command import engine_command
+from gui.core.engine_process import EngineProcess
+from gui.core.selection import DataSelection
 from gui.demo_flow import DemoCounts
-from gui.engine_command import engine_command
-from gui.engine_process import EngineProcess
-from gui.pages.fallback_pages import FallbackDataPage, FallbackModelPage
-from gui.pages.placeholder_pages import SharePlaceholder, TryItPlaceholder
-from gui.pages.runs_page import RunsPage
-from gui.pages.settings_page import SettingsPage
-from gui.pages.train_page import TrainPage
-from gui.pages.welcome_page import WelcomePage
-from gui.run_controller import RunController, RunState
-from gui.selection import DataSelection
-from gui.theme import icon
+from gui.steps.fallback_pages import FallbackDataPage, FallbackModelPage
+from gui.steps.placeholder_pages import SharePlaceholder, TryItPlaceholder
+from gui.steps.runs.page import RunsPage
+from gui.steps.settings.page import SettingsPage
+from gui.steps.train.controller import RunController, RunState
+from gui.steps.train.page import TrainPage
+from gui.steps.welcome.page import WelcomePage
 from gui.widgets.step_sidebar import Step, StepSidebar
+from gui.widgets.theme import icon
 
 STEPS = [
     Step("welcome", "Start here", "welcome", "What Quillora does, and the offline demo"),
@@ -61,7 +61,7 @@ DEMO_SAMPLES = ("samples", "brand_voice.csv")
 def _page(module: str, name: str, fallback: type[QWidget], parent: QWidget) -> QWidget:
     """The real page if its module exists, else the stand-in with the same interface."""
     try:
-        cls = getattr(importlib.import_module(f"gui.pages.{module}"), name)
+        cls = getattr(importlib.import_module(f"gui.steps.{module}"), name)
     except (ImportError, AttributeError):
         cls = fallback
     return cls(parent)
@@ -149,13 +149,13 @@ class MainWindow(QMainWindow):
             welcome.sig_start_requested.connect(lambda: self.go_to("model"))
             return welcome
         if key == "model":
-            model: Any = _page("model_page", "ModelPage", FallbackModelPage, self)
+            model: Any = _page("model.page", "ModelPage", FallbackModelPage, self)
             model.sig_model_chosen.connect(self._on_model_chosen)
             if self._doctor_report is not None and hasattr(model, "set_doctor_report"):
                 model.set_doctor_report(self._doctor_report)
             return cast(QWidget, model)
         if key == "data":
-            data: Any = _page("data_page", "DataPage", FallbackDataPage, self)
+            data: Any = _page("data.page", "DataPage", FallbackDataPage, self)
             data.sig_data_ready.connect(self.train_page.set_selection)
             if self._model_name and hasattr(data, "set_model"):
                 data.set_model(self._model_name)
@@ -167,8 +167,8 @@ class MainWindow(QMainWindow):
             return train
         if key in ("try", "share"):
             module, name, fallback = {
-                "try": ("try_page", "TryPage", TryItPlaceholder),
-                "share": ("share_page", "SharePage", SharePlaceholder),
+                "try": ("try_it.page", "TryPage", TryItPlaceholder),
+                "share": ("share.page", "SharePage", SharePlaceholder),
             }[key]
             other: Any = _page(module, name, fallback, self)
             if self._finished_run is not None and hasattr(other, "set_run"):

@@ -60,7 +60,7 @@ def _write_sample_runs(root: Path) -> None:
     from engine.contract.config import DataSettings, ModelSettings, RunConfig
     from engine.contract.errors import ErrorKind
     from engine.contract.events import Failed, Finished
-    from gui.pages.try_tour import TOUR_RUN
+    from gui.steps.try_it.tour import TOUR_RUN
 
     samples = [
         (
@@ -159,11 +159,12 @@ def _write_results(run: Path) -> None:
 
 
 def _page_states(window: object, key: str) -> list[tuple[str, Callable[[], None]]]:
-    """A page's scripted tour screens (`tour_states` in gui/pages/<key>_page.py), if any."""
+    """A page's scripted tour screens (`tour_states` in gui/steps/<step>/page.py), if any."""
     import importlib
 
     try:
-        module = importlib.import_module(f"gui.pages.{key}_page")
+        step = "try_it" if key == "try" else key
+        module = importlib.import_module(f"gui.steps.{step}.page")
         return module.tour_states(window.page(key))  # type: ignore[attr-defined]
     except (ImportError, AttributeError):
         return [(key, lambda: None)]
@@ -183,7 +184,7 @@ def _run_detail_shots(window: object, shot: Callable[..., None], dark: bool) -> 
     (light only) an old run without an evaluation."""
     from PySide6.QtWidgets import QScrollArea
 
-    from gui.pages.try_tour import TOUR_RUN
+    from gui.steps.try_it.tour import TOUR_RUN
 
     page = window.runs_page  # type: ignore[attr-defined]
     page.refresh()
@@ -215,11 +216,11 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     from engine.contract.errors import ErrorKind
     from engine.contract.events import Failed, Finished, MicroBatchReduced
     from gui.app import create_app
+    from gui.core.messages import ErrorDialog
+    from gui.core.selection import DataSelection
     from gui.main_window import MainWindow
-    from gui.messages import ErrorDialog
-    from gui.run_controller import RunState
-    from gui.selection import DataSelection
-    from gui.theme import apply_theme
+    from gui.steps.train.controller import RunState
+    from gui.widgets.theme import apply_theme
 
     app = create_app(["quillora-tour"])
     apply_theme(app, dark=dark)
@@ -229,7 +230,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
     window.resize(1280, 820)
     doctor = None
     try:
-        from gui.pages.data_demo import demo_doctor_report, demo_report
+        from gui.steps.data.demo import demo_doctor_report, demo_report
 
         doctor = demo_doctor_report(None)
     except ImportError:
@@ -265,7 +266,7 @@ def render(outdir: Path, dark: bool = False) -> list[Path]:
 
     states: list[tuple[str, Callable[[], None]]] = []
     try:
-        from gui.pages.model_page import tour_states
+        from gui.steps.model.page import tour_states
 
         states = tour_states(window.model_page)
     except (ImportError, AttributeError):

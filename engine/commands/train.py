@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.contract.config import ConfigError, RunConfig
+from engine.contract.config import ConfigError, ModelSettings, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Finished, RunStarted
 from engine.emit import Emitter
@@ -40,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the base-versus-tuned check (perplexity and style score) after training",
     )
+
+
+def model_of(args: argparse.Namespace) -> ModelSettings | None:
+    """The base model this command will train, read without loading anything heavy (the
+    engine decides from it whether the run may use the network); None if unreadable."""
+    try:
+        if args.resume is not None:
+            return RunConfig.load(args.resume / "run.json").model
+        config = RunConfig.load(args.config) if args.config else RunConfig()
+    except ConfigError:
+        return None
+    return dataclasses.replace(config.model, name=args.model or config.model.name)
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:
@@ -178,11 +190,55 @@ def execute(
         "seconds": finished.seconds,
     }
     run.update_run(state=finished.reason, result=result)
-    if not getattr(args, "no_evaluate", False) and finished.reason != "cancelled":
-        _evaluate(outcome.model, tokenizer, prepared.heldout, config, run.path, emitter)
+    if not args.no_evaluate:
+        _evaluate_guarded(
+            outcome.model, tokenizer, prepared.heldout, config, run.path, emitter, faults
+        )
     write_model_card(run.path)  # run.json, data-manifest.json, evaluation.json (model_card)
     emitter.emit(finished)
     return finished
+
+
+EVALUATION_FAILED_NOTE = (
+    "The check of how close the tuned model sounds to your writing did not finish ({reason}). "
+    "The model itself is saved: you can try it and share it."
+)
+
+
+def _evaluate_guarded(
+    model: Any,
+    tokenizer: Any,
+    heldout: list[Any],
+    config: RunConfig,
+    run_dir: Path,
+    emitter: Emitter,
+    faults: Any = None,
+) -> None:
+    """The evaluation, which must never turn a saved run into a failed one.
+
+    It runs after the adapter is saved; an error in it (out of memory while generating, a
+    chat template that does not render) is reported in its own `report` event and kept in
+    evaluation.json's note, which the run page and the model card show.
+    """
+    from engine.contract.events import Log, Report
+    from engine.eval.compare import write_evaluation
+
+    try:
+        if faults is not None:
+            faults.maybe_oom_in_evaluation()
+        _evaluate(model, tokenizer, heldout, config, run_dir, emitter)
+    except Exception as exc:
+        import torch
+
+        out_of_memory = isinstance(exc, torch.OutOfMemoryError | MemoryError)
+        reason = "it ran out of memory" if out_of_memory else "an error stopped it"
+        note = EVALUATION_FAILED_NOTE.format(reason=reason)
+        kind = ErrorKind.OUT_OF_GPU_MEMORY if out_of_memory else ErrorKind.INTERNAL_ERROR
+        error = {"kind": kind.value, "message": note, "detail": f"{type(exc).__name__}: {exc}"}
+        with contextlib.suppress(OSError):
+            write_evaluation(run_dir, {"note": note, "error": error})
+        emitter.emit(Log(message=note, level="warning"))
+        emitter.emit(Report(name="evaluation", body={"error": error, "note": note}))
 
 
 def _evaluate(

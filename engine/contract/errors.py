@@ -1,4 +1,4 @@
-"""Error kinds that cross the process boundary; the GUI words them (gui/messages.py)."""
+"""Error kinds that cross the process boundary; the GUI words them (gui/core/messages.py)."""
 
 from __future__ import annotations
 

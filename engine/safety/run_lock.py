@@ -45,9 +45,9 @@ class RunLock:
             where = holder.get("run_dir") or "another run"
             raise EngineError(
                 ErrorKind.RUN_BUSY,
-                "Another training run is already using this computer's GPU, so this one did "
-                f"not start (two at once would run out of memory). Wait for {Path(where).name} "
-                "to finish, or stop it, then start again.",
+                f"Another training run is already using this computer's {_trainer_words()}, "
+                "so this one did not start (two at once would run out of memory). Wait for "
+                f"{Path(where).name} to finish, or stop it, then start again.",
                 detail=f"lock {self.path} held by pid {holder.get('pid')} for {where}",
             )
         handle.seek(0)
@@ -128,3 +128,10 @@ else:
     def _unlock(handle: IO[str]) -> None:
         with contextlib.suppress(OSError):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _trainer_words() -> str:
+    """What a run trains on here, in words: the GPU, or the processor on computers without one."""
+    import torch
+
+    return "GPU" if torch.cuda.is_available() else "processor and memory"

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.contract.config import RunConfig
 from engine.contract.events import Finished, StepProgress
-from gui import settings
+from gui.core import settings
+from gui.core.selection import DataSelection
 from gui.main_window import MainWindow
-from gui.pages.runs_page import RunsPage
-from gui.pages.train_page import TrainPage
-from gui.run_controller import RunController, RunState
-from gui.selection import DataSelection
+from gui.steps.runs.page import RunsPage
+from gui.steps.train.controller import RunController, RunState
+from gui.steps.train.page import TrainPage
 from tests.gui.conftest import train_script
 
 SELECTION = DataSelection(
@@ -193,7 +193,7 @@ def test_closing_during_a_run_can_keep_it_training(qtbot, fake_engine, tmp_path:
 
 
 def test_token_without_a_password_store_says_so(qtbot, monkeypatch):
-    from gui.pages.settings_page import SettingsPage
+    from gui.steps.settings.page import SettingsPage
 
     def refuse(token: str) -> None:
         raise settings.TokenStoreError("This computer has no secure password store.")
@@ -231,7 +231,7 @@ def test_reopening_offers_to_resume_an_interrupted_run(qtbot, _private_data_dir:
 def test_switching_to_dark_redraws_without_errors(qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from gui.theme import DARK, LIGHT, apply_theme, colors
+    from gui.widgets.theme import DARK, LIGHT, apply_theme, colors
 
     app = QApplication.instance()
     window = MainWindow(background_work=False)

@@ -1,12 +1,14 @@
 """Loaded by Python at start-up when this folder is on PYTHONPATH (test_security.py).
 
 Blocks every Internet socket of the process (IPv4/IPv6 connect and name lookups) and records
-each attempt in the file named by QUILLORA_TEST_NET_LOG, so a test can prove that a run made
-no network access at all. Local (Unix) sockets keep working.
+each attempt in the file named by QUILLORA_TEST_NET_LOG, with the stack that tried (one line,
+innermost frames last), so a test can prove that a run made no network access at all and a
+failure names the library that reached out. Local (Unix) sockets keep working.
 """
 
 import os
 import socket
+import traceback
 
 _LOG = os.environ.get("QUILLORA_TEST_NET_LOG", "")
 _INTERNET = (socket.AF_INET, socket.AF_INET6)
@@ -19,8 +21,10 @@ _connect, _connect_ex, _getaddrinfo = (
 
 def _record(what):
     if _LOG:
+        frames = traceback.extract_stack()[:-1]
+        stack = " <- ".join(f"{f.filename}:{f.lineno} {f.name}" for f in reversed(frames[-40:]))
         with open(_LOG, "a", encoding="utf-8") as log:
-            log.write(f"{what}\n")
+            log.write(f"{what} from {stack}\n")
 
 
 def connect(self, address):
