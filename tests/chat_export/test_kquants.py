@@ -89,7 +89,7 @@ def test_recipe_matches_llama_cpp_q4_k_m() -> None:
     assert target_type("output.weight", (50000, 4096), "q4_k_m", 32, True).name == "Q6_K"
     assert target_type("token_embd.weight", (50000, 4096), "q4_k_m", 32, False).name == "Q4_K"
     assert target_type("blk.0.attn_q.weight", (576, 576), "q4_k_m", 30, False).name == "Q5_0"
-    assert target_type("blk.0.attn_q.weight", (576, 576), "q5_k_m", 30, False).name == "Q5_1"
+    assert target_type("blk.0.attn_q.weight", (576, 576), "q5_k_m", 30, False).name == "Q5_0"
     assert target_type("blk.0.attn_v.weight", (64, 576), "q5_k_m", 30, False).name == "Q8_0"
     assert target_type("blk.0.attn_norm.weight", (576,), "q4_k_m", 30, False).name == "F32"
     assert target_type("blk.0.attn_q.weight", (64, 64), "q4_0", 30, False).name == "Q4_0"
