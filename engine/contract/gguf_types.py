@@ -60,3 +60,25 @@ def type_summary(key: str) -> str:
         else ""
     )
     return f"{size}; {quality}{time}."
+
+
+# Model families (the catalog's "family") that the GGUF converter writes. The others are
+# still trained, chatted with and exported as an adapter or merged model; their catalog card
+# says before training that they cannot go to Ollama or LM Studio, and why.
+GGUF_FAMILIES = ("llama", "mistral", "qwen2")
+_NOT_YET = {
+    "phi3": "Phi-3.5's long-context settings (LongRoPE) and fused layers",
+    "gemma2": "Gemma 2's extra normalisation layers and output soft-capping",
+}
+
+
+def gguf_note(family: str) -> str:
+    """What a catalog card says about sharing to Ollama / LM Studio ("" when it works)."""
+    if family in GGUF_FAMILIES or family == "":
+        return ""
+    what = _NOT_YET.get(family, "this model family")
+    return (
+        "Cannot be shared to Ollama or LM Studio yet: Quillora's GGUF converter does not "
+        f"handle {what}. You can still train it, try it here, and export the adapter or a "
+        "merged model."
+    )
