@@ -58,6 +58,7 @@ class ShareResult(QWidget):
         self.ollama_command: list[str] = []
         self.lmstudio: Path | None = None
         self.ollama = OllamaCreate(self)
+        self.auto_ollama = True  # the scripted tour turns this off: it must never run Ollama
         self.ollama.sig_progress.connect(self._on_ollama_progress)
         self.ollama.sig_finished.connect(self._on_ollama_finished)
         outer = QVBoxLayout(self)
@@ -150,7 +151,7 @@ class ShareResult(QWidget):
         self.run_button.setVisible(False)
         self.chat_button.setVisible(False)
         self.ollama_progress.setVisible(False)
-        if gguf and self.ollama_command and ollama_installed():
+        if gguf and self.ollama_command and self.auto_ollama and ollama_installed():
             self.ollama.start(self.ollama_command)  # Ollama is here: add the model right away
         else:
             self.ollama_status.setText(
