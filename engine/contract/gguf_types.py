@@ -19,23 +19,25 @@ DEFAULT_GGUF_TYPE: GgufType = "q4_k_m"
 @dataclass(frozen=True)
 class GgufTypeInfo:
     label: str  # what the Share page offers
-    bits_per_weight: float  # file size per parameter, SmolLM2-135M
+    bits_per_weight: float  # file size per parameter, Llama-3.2-1B shape
     perplexity_change: float  # held-out perplexity against f16, SmolLM2-135M (0.05 = +5%)
     same_top_word: float  # share of held-out positions whose likeliest next token is f16's
-    minutes_1b: float  # export time of a 1B-parameter model on 2 CPU cores
+    minutes_1b: float  # export time of the 1B shape on 2 (shared) CPU cores
 
 
 GGUF_TYPE_INFO: dict[GgufType, GgufTypeInfo] = {
     "q4_k_m": GgufTypeInfo(
-        "Small (4-bit, Q4_K_M): what Ollama and LM Studio use", 5.18, 0.050, 0.880, 0.0
+        "Small (4-bit, Q4_K_M): what Ollama and LM Studio use", 5.20, 0.051, 0.880, 3.6
     ),
-    "q5_k_m": GgufTypeInfo("Medium (5-bit, Q5_K_M): a little larger, a little closer", 0, 0, 0, 0),
-    "q4_0": GgufTypeInfo("Smallest (4-bit, Q4_0): for older tools", 4.51, 0.194, 0.702, 0.0),
+    "q5_k_m": GgufTypeInfo(
+        "Medium (5-bit, Q5_K_M): a little larger, a little closer", 5.87, 0.051, 0.875, 3.1
+    ),
+    "q4_0": GgufTypeInfo("Smallest (4-bit, Q4_0): for older tools", 4.96, 0.194, 0.702, 0.9),
     "q8_0": GgufTypeInfo(
-        "Large (8-bit, Q8_0): nearly the same as the original", 7.11, 0.001, 0.983, 0.0
+        "Large (8-bit, Q8_0): nearly the same as the original", 8.52, 0.001, 0.983, 1.0
     ),
-    "f16": GgufTypeInfo("Full (16-bit, F16): exactly the trained model", 16.1, 0.0, 1.0, 0.0),
-    "bf16": GgufTypeInfo("Full (16-bit, BF16): exactly the trained model", 16.1, 0.0, 1.0, 0.0),
+    "f16": GgufTypeInfo("Full (16-bit, F16): exactly the trained model", 16.02, 0.0, 1.0, 0.9),
+    "bf16": GgufTypeInfo("Full (16-bit, BF16): exactly the trained model", 16.02, 0.0, 1.0, 0.9),
 }
 
 
@@ -44,22 +46,16 @@ def type_summary(key: str) -> str:
     info = GGUF_TYPE_INFO.get(key)  # type: ignore[call-overload]
     if info is None:
         return ""
-    size = f"About {info.bits_per_weight:.1f} bits a weight: a 1B model is about " + (
-        f"{info.bits_per_weight / 8 * 1.24:.1f} GB"
-    )
+    size = f"A 1B model becomes about {info.bits_per_weight / 8 * 1.24:.1f} GB"
     if info.perplexity_change == 0:
-        quality = "no change to what the model learned"
+        quality = "nothing the model learned is rounded away"
     else:
         quality = (
-            f"in our test its next-word guesses matched the full model's "
+            f"in our test its likeliest next word matched the full model's "
             f"{info.same_top_word:.0%} of the time"
         )
-    time = (
-        f"; export of a 1B model takes about {info.minutes_1b:.0f} min on 2 CPU cores"
-        if (info.minutes_1b >= 1)
-        else ""
-    )
-    return f"{size}; {quality}{time}."
+    minutes = max(1, round(info.minutes_1b))
+    return f"{size}; {quality}. Making it takes about {minutes} min per billion parameters on 2 CPU cores."
 
 
 # Model families (the catalog's "family") that the GGUF converter writes. The others are
