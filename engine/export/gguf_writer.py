@@ -32,7 +32,7 @@ from engine.export.gguf_arch import (
     write_arch_metadata,
 )
 from engine.export.gguf_vocab import write_tokenizer
-from engine.export.kquants import quantize_k, quantize_q5_0
+from engine.export.kquants import quantize_k
 
 Quant = GgufType
 QUANTS = GGUF_TYPES
@@ -118,8 +118,6 @@ def _convert(array: np.ndarray, qtype: Any) -> np.ndarray:
     data = np.ascontiguousarray(array, dtype=np.float32)
     if qtype in (T.Q4_K, T.Q5_K, T.Q6_K):
         return quantize_k(data, qtype.name.lower())
-    if qtype == T.Q5_0:
-        return quantize_q5_0(data)
     return gguf.quants.quantize(data, qtype)
 
 

@@ -1,4 +1,4 @@
-"""Quillora's own K-quant quantizer (Q4_K, Q5_K, Q6_K) on numpy, and a searched Q5_0.
+"""Quillora's own K-quant quantizer (Q4_K, Q5_K, Q6_K) on numpy.
 
 The `gguf` library dequantizes the K types but quantizes only the simple ones, so the
 encoding side is written here, following the published block layouts (a super-block of 256
@@ -153,24 +153,18 @@ def _quantize_q45_k(blocks: np.ndarray, bits: Literal[4, 5]) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
-def _fit_symmetric(
-    x: np.ndarray, nmax: int, weights: np.ndarray, steps: range = range(-8, 9, 2)
-) -> np.ndarray:
-    """Best scale per row for x ~ scale * L with L in -nmax..nmax-1, least weighted squares.
-
-    Candidates start from the row's peak over nmax (what a plain encoder uses) and nudge it
-    by tenths of a level; each is refitted by least squares, so none does worse than the
-    plain one on the levels it picks.
-    """
+def _fit_symmetric(x: np.ndarray, nmax: int) -> np.ndarray:
+    """Best scale per row for x ~ scale * L with L in -nmax..nmax-1 (weights x squared)."""
     index = np.abs(x).argmax(axis=1)
     peak = np.take_along_axis(x, index[:, None], axis=1)[:, 0]
     safe_peak = np.where(peak != 0, peak, 1.0)
+    weights = x * x
     wx = weights * x
     levels = np.empty_like(x)
     weighted = np.empty_like(x)
     best_scale = np.zeros(x.shape[0], dtype=x.dtype)
     best = np.full(x.shape[0], -np.inf, dtype=x.dtype)
-    for step in steps:
+    for step in range(-8, 9, 2):  # llama.cpp tries every 0.1 from -0.9; 0.2 costs ~nothing
         np.multiply((-(nmax + 0.1 * step) / safe_peak)[:, None], x, out=levels)
         np.rint(levels, out=levels)
         np.clip(levels, -nmax, nmax - 1, out=levels)
@@ -188,9 +182,7 @@ def _fit_symmetric(
 def _quantize_q6_k(blocks: np.ndarray) -> np.ndarray:
     """Q6_K: 16 sub-blocks of 16 weights, 6-bit levels, 8-bit signed scales, one f16 scale."""
     n = blocks.shape[0]
-    subs = blocks.reshape(n * 16, 16)
-    # llama.cpp weights by x squared and tries every 0.1 from -0.9; every 0.2 costs ~nothing.
-    scale = _fit_symmetric(subs, 32, subs * subs).reshape(n, 16)
+    scale = _fit_symmetric(blocks.reshape(n * 16, 16), 32).reshape(n, 16)
     index = np.abs(scale).argmax(axis=1)
     peak = np.take_along_axis(scale, index[:, None], axis=1)
     iscale = np.where(peak != 0, -128.0 / np.where(peak != 0, peak, 1.0), 0.0)
@@ -211,31 +203,6 @@ def _quantize_q6_k(blocks: np.ndarray) -> np.ndarray:
     qh = high[:, :, 0, :] | (high[:, :, 1, :] << 2) | (high[:, :, 2, :] << 4)
     qh = (qh | (high[:, :, 3, :] << 6)).reshape(n, 64)
     return np.concatenate([ql, qh, sc.astype(np.int8).view(np.uint8), d.view(np.uint8)], axis=1)
-
-
-def quantize_q5_0(array: np.ndarray) -> np.ndarray:
-    """Q5_0 (blocks of 32: one f16 scale, 5-bit levels) with a least-squares scale search.
-
-    The `gguf` library's Q5_0 takes each block's largest weight over 16 as the scale; the
-    search here lowers the RMS error by about a tenth on SmolLM2's weights (docs/export.md).
-    Q5_0 is where K-quant matrices go when their rows do not fit a 256-weight block.
-    """
-    rows = np.ascontiguousarray(array, dtype=np.float32)
-    if rows.shape[-1] % 32:
-        raise ValueError(f"rows of {rows.shape[-1]} are not a multiple of 32")
-    blocks = rows.reshape(-1, 32)
-    out = np.empty((blocks.shape[0], 22), dtype=np.uint8)
-    for start in range(0, blocks.shape[0], _SLICE_BLOCKS * 8):
-        piece = blocks[start : start + _SLICE_BLOCKS * 8]
-        n = piece.shape[0]
-        d = _fit_symmetric(piece, 16, np.ones_like(piece), range(-9, 10)).astype(np.float16)
-        eff = d.astype(np.float32)[:, None]
-        safe = np.where(eff != 0, eff, 1.0)
-        q = (np.where(eff != 0, np.clip(_nearest(piece / safe), -16, 15), 0) + 16).astype(np.uint8)
-        qs = (q[:, :16] & 0x0F) | (q[:, 16:] << 4)  # weights j and j+16 share a byte
-        qh = np.packbits((q >> 4).reshape(n, 1, 32), axis=-1, bitorder="little").reshape(n, 4)
-        out[start : start + n] = np.concatenate([d.view(np.uint8).reshape(n, 2), qh, qs], axis=1)
-    return out.reshape(*rows.shape[:-1], rows.shape[-1] // 32 * 22)
 
 
 def quantize_k(array: np.ndarray, ktype: KType) -> np.ndarray:
