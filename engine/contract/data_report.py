@@ -131,11 +131,20 @@ class Readiness:
 
 
 @dataclass(frozen=True)
+class PreviewTurn:
+    """One earlier turn of a conversation: who spoke ("user" or "assistant") and what."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
 class PreviewExample:
     """One example as the model will learn it.
 
     `rendered` is the exact training text made with the model's chat template when a model
-    was given, else "". `heldout` marks examples kept aside for checking.
+    was given, else "". `heldout` marks examples kept aside for checking. `turns` are a
+    conversation's turns before `prompt` (the model learns the assistant's among them too).
     """
 
     response: str
@@ -144,6 +153,7 @@ class PreviewExample:
     source: str = ""
     rendered: str = ""
     heldout: bool = False
+    turns: tuple[PreviewTurn, ...] = ()
 
 
 @dataclass(frozen=True)

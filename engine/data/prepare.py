@@ -81,6 +81,8 @@ class _Builder:
         text = normalise(row.text)
         prompt = normalise(row.prompt) if row.prompt else ""
         system = normalise(row.system) if row.system else ""
+        roles = [role for role, _ in row.history]
+        earlier = [normalise(turn) for _, turn in row.history]
         if not text:
             stats.dropped[DROP_EMPTY] += 1
             return
@@ -89,23 +91,26 @@ class _Builder:
             return
         if settings.drop_duplicates:
             key = hashlib.blake2b(
-                f"{prompt}\0{system}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16
+                "\0".join([*earlier, prompt, system, text]).encode("utf-8", "surrogatepass"),
+                digest_size=16,
             ).digest()
             if key in self.seen:
                 stats.dropped[DROP_DUPLICATE] += 1
                 return
             self.seen.add(key)
-        (text, prompt, system), redacted = self.personal.check_row(
-            [text, prompt, system], row.source
+        (text, prompt, system, *earlier), redacted = self.personal.check_row(
+            [text, prompt, system, *earlier], row.source
         )
+        history = tuple(zip(roles, earlier, strict=True))
         if redacted:
             stats.redactions.update(redacted)
         if prompt:
             tokens = self.count(prompt) + self.count(text) + self.count(system)
+            tokens += sum(self.count(turn) for turn in earlier)
             if tokens > settings.max_example_tokens:
                 stats.dropped[DROP_TOO_LONG] += 1
                 return
-            self.examples.append(Example(text, prompt, system or None, row.source))
+            self.examples.append(Example(text, prompt, system or None, row.source, history))
             self.total_tokens += tokens
             stats.rows_kept += 1
             return

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.contract.data_report import DROP_REASONS, ColumnMapping, FileInfo
+from engine.data.examples import Turn
 
 # A file far larger than any style needs is read only up to this much (the rest is reported
 # as not used); it keeps memory bounded whatever the user drops in.
@@ -29,6 +30,7 @@ class Row:
     system: str | None = None
     title: str = ""
     part: int = 0
+    history: tuple[Turn, ...] = ()  # a conversation's turns before `prompt` (Example.history)
     chunked: bool = False  # prose already cut to the token budget by the reader
 
 

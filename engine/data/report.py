@@ -16,6 +16,7 @@ from engine.contract.data_report import (
     DROP_UNREADABLE,
     DataPreview,
     PreviewExample,
+    PreviewTurn,
     Readiness,
 )
 from engine.contract.errors import EngineError, ErrorKind
@@ -164,6 +165,7 @@ def build_report(
             source=e.source,
             rendered=render(e) if render is not None else "",
             heldout=id(e) in held,
+            turns=tuple(PreviewTurn(role, text) for role, text in e.history),
         )
         for e in examples[:PREVIEW_EXAMPLES]
     )

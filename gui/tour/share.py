@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def tour_states(page: SharePage) -> list[tuple[str, Callable[[], None]]]:
     page.set_run(tour_run())
+    page.result.auto_ollama = False
 
     def choose() -> None:
         page.format_buttons["gguf"].setChecked(True)
@@ -41,11 +42,21 @@ def tour_states(page: SharePage) -> list[tuple[str, Callable[[], None]]]:
         page._on_controller_finished(
             ExportFinished(
                 format="gguf",
-                path=f"{out}/quillora/{slug}/{slug}-q8_0.gguf",
+                path=f"{out}/quillora/{slug}/{slug}-q4_k_m.gguf",
                 size_bytes=7_412_736,
                 next_step="",
             )
         )
+
+    def ollama_adding() -> None:
+        done()
+        page.result.ollama_status.setText("")
+        page.result._on_ollama_progress("Copying the model into Ollama (64%)", 64)
+
+    def ollama_added() -> None:
+        ollama_adding()
+        page.result._on_ollama_finished(True, "success")
+        page.result.chat_button.setVisible(True)  # as on a desktop with a terminal
 
     def failed() -> None:
         page._on_controller_failed(
@@ -61,5 +72,7 @@ def tour_states(page: SharePage) -> list[tuple[str, Callable[[], None]]]:
         ("share", choose),
         ("share-exporting", exporting),
         ("share-done", done),
+        ("share-ollama-adding", ollama_adding),
+        ("share-ollama-added", ollama_added),
         ("share-error", failed),
     ]

@@ -148,6 +148,9 @@ class PreviewView(Card):
         tags = [f"Example {index}"]
         if example.source:
             tags.append(html.escape(example.source))
+        if example.turns:
+            replies = 1 + sum(1 for turn in example.turns if turn.role == "assistant")
+            tags.append(f"a conversation: learns all {replies} replies")
         if example.heldout:
             tags.append("kept aside for checking")
         head = f"<p style='margin-top:10px'><b>{' · '.join(tags)}</b></p>"
@@ -157,6 +160,8 @@ class PreviewView(Card):
             parts = []
             if example.system:
                 parts.append(f"Instruction: {example.system}")
+            for turn in example.turns:
+                parts.append(f"{'Request' if turn.role == 'user' else 'Answer'}: {turn.text}")
             if example.prompt:
                 parts.append(f"Request: {example.prompt}")
                 parts.append(f"Answer: {example.response}")

@@ -79,6 +79,10 @@ class ModelCard(Card):
         self.body.addLayout(facts)
         if entry.notes:
             self.body.addWidget(note(entry.notes, muted=False))
+        self.share_note = note(entry.gguf_note) if entry.gguf_note else None
+        if self.share_note is not None:
+            self.share_note.setAccessibleName("Sharing to Ollama and LM Studio")
+            self.body.addWidget(self.share_note)
         if entry.gated:
             self.body.addWidget(note(GATED_HELP))
         bottom = QHBoxLayout()

@@ -27,11 +27,12 @@ from engine.contract.events import (
     Log,
     Report,
 )
+from engine.contract.gguf_types import DEFAULT_GGUF_TYPE, GGUF_TYPES
 from gui.core.engine_command import engine_command
 from gui.core.engine_process import EngineProcess
 
 FORMATS = ("adapter", "merged", "gguf")
-QUANTS = ("f16", "bf16", "q8_0")
+QUANTS = GGUF_TYPES
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ExportRequest:
     run_dir: Path
     format: str
     out: Path
-    quant: str = "q8_0"
+    quant: str = DEFAULT_GGUF_TYPE
     overwrite: bool = False
 
     def __post_init__(self) -> None:
@@ -52,7 +53,7 @@ class ExportRequest:
 def export_arguments(request: ExportRequest) -> list[str]:
     """The engine arguments for one export (after the program that starts the engine).
 
-    Ollama is not run by the engine: the page shows the command and offers to run it.
+    Ollama is not run by the engine: the page runs `ollama create` itself, with progress.
     """
     args = [
         "export",
@@ -64,7 +65,7 @@ def export_arguments(request: ExportRequest) -> list[str]:
         str(request.out),
     ]
     if request.format == "gguf":
-        args += ["--quant", request.quant, "--no-ollama"]
+        args += ["--quantization", request.quant, "--no-ollama"]
     if request.overwrite:
         args.append("--overwrite")
     return args

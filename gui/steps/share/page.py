@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.contract.errors import ErrorKind
 from engine.contract.events import ExportFinished, Failed
+from engine.contract.gguf_types import GGUF_TYPE_INFO, GGUF_TYPES, type_summary
 from engine.contract.paths import data_dir
 from gui.core.messages import ErrorDialog, message_for
 from gui.steps.share.controller import ExportController, ExportRequest, needs_overwrite
@@ -55,11 +56,7 @@ FORMATS = (
         "vLLM and other tools. As large as the base model.",
     ),
 )
-QUANT_CHOICES = (
-    ("q8_0", "Smaller (8-bit), nearly the same quality"),
-    ("f16", "Full quality (16-bit), twice the size"),
-    ("bf16", "Full quality (bfloat16), for newer tools"),
-)
+QUANT_CHOICES = tuple((key, GGUF_TYPE_INFO[key].label) for key in GGUF_TYPES)
 STAGES = {
     "checking": "Checking the run and the free disk space\u2026",
     "copying": "Copying the adapter\u2026",
@@ -141,6 +138,10 @@ class SharePage(QWidget):
             self.quant.addItem(text, key)
         quant_row.addWidget(self.quant, 1)
         box.addLayout(quant_row)
+        self.quant_note = muted("")
+        self.quant_note.setWordWrap(True)
+        self.quant_note.setContentsMargins(0, 0, 0, 4)
+        box.addWidget(self.quant_note)
         box.addWidget(section_title("Where"))
         out_row = QHBoxLayout()
         self.out = QLineEdit()
@@ -219,6 +220,8 @@ class SharePage(QWidget):
         gguf = self.fmt() == "gguf"
         self.quant.setEnabled(gguf)
         self.quant_label.setEnabled(gguf)
+        self.quant_note.setVisible(gguf)
+        self.quant_note.setText(type_summary(str(self.quant.currentData())))
         if self.run_dir is not None and not self._out_edited:
             self.out.setText(
                 str(default_out(self.run_dir, self.fmt(), str(self.quant.currentData())))
@@ -316,3 +319,4 @@ class SharePage(QWidget):
 
     def shutdown(self) -> None:
         self.controller.shutdown()
+        self.result.ollama.stop()

@@ -1,13 +1,14 @@
 """What the Share step shows after an export: where it is, and how to use it elsewhere.
 
-For GGUF: the `ollama create` command with Copy (and Run it when Ollama is installed), a
+For GGUF: when Ollama is installed, `ollama create` runs at once with its progress shown
+(gui.steps.share.ollama), then Open a chat starts `ollama run` in a terminal; the command
+stays visible with Copy either way (Try again reruns it after a failure). A
 button to copy the model into LM Studio's models folder when LM Studio is set up, and
 Open folder for every format.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from engine.contract.events import ExportFinished
 from engine.contract.paths import lmstudio_models_dir
 from gui.steps.share.controller import lmstudio_destination
+from gui.steps.share.ollama import OllamaCreate, ollama_installed, terminal_command
 from gui.widgets.page import card, muted, open_in_system, section_title
 
 FORMAT_NAMES = {"adapter": "Adapter", "merged": "Merged model", "gguf": "GGUF model"}
@@ -54,7 +57,10 @@ class ShareResult(QWidget):
         self.result: ExportFinished | None = None
         self.ollama_command: list[str] = []
         self.lmstudio: Path | None = None
-        self._ollama: QProcess | None = None
+        self.ollama = OllamaCreate(self)
+        self.auto_ollama = True  # the scripted tour turns this off: it must never run Ollama
+        self.ollama.sig_progress.connect(self._on_ollama_progress)
+        self.ollama.sig_finished.connect(self._on_ollama_finished)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         frame, box = card()
@@ -79,13 +85,23 @@ class ShareResult(QWidget):
         self.copy_button = QPushButton("Copy")
         self.copy_button.clicked.connect(self._on_copy_clicked)
         row.addWidget(self.copy_button)
-        self.run_button = QPushButton("Run it")
-        self.run_button.setToolTip("Ollama is installed: add the model to it now")
+        self.run_button = QPushButton("Try again")
+        self.run_button.setToolTip("Run this command again to add the model to Ollama")
         self.run_button.clicked.connect(self._on_run_clicked)
         row.addWidget(self.run_button)
         ollama.addLayout(row)
+        self.ollama_progress = QProgressBar()
+        self.ollama_progress.setAccessibleName("Adding to Ollama")
+        self.ollama_progress.setRange(0, 0)
+        ollama.addWidget(self.ollama_progress)
+        status_row = QHBoxLayout()
         self.ollama_status = muted("")
-        ollama.addWidget(self.ollama_status)
+        self.ollama_status.setWordWrap(True)
+        status_row.addWidget(self.ollama_status, 1)
+        self.chat_button = QPushButton("Open a chat in a terminal")
+        self.chat_button.clicked.connect(self._on_chat_clicked)
+        status_row.addWidget(self.chat_button)
+        ollama.addLayout(status_row)
         box.addWidget(self.ollama_box)
 
         self.lmstudio_box = QFrame()
@@ -132,11 +148,15 @@ class ShareResult(QWidget):
         self.ollama_line.setText(" ".join(self.ollama_command))
         self.ollama_line.setCursorPosition(0)
         self.copy_button.setText("Copy")
-        has_ollama = shutil.which("ollama") is not None
-        self.run_button.setVisible(has_ollama)
-        self.ollama_status.setText(
-            "" if has_ollama else "Install Ollama from ollama.com, then run this in a terminal."
-        )
+        self.run_button.setVisible(False)
+        self.chat_button.setVisible(False)
+        self.ollama_progress.setVisible(False)
+        if gguf and self.ollama_command and self.auto_ollama and ollama_installed():
+            self.ollama.start(self.ollama_command)  # Ollama is here: add the model right away
+        else:
+            self.ollama_status.setText(
+                "Install Ollama from ollama.com, then run this in a terminal." if gguf else ""
+            )
         self.lmstudio = lmstudio_models_dir()
         self.lmstudio_box.setVisible(gguf)
         self.lmstudio_button.setVisible(gguf and self.lmstudio is not None)
@@ -161,26 +181,38 @@ class ShareResult(QWidget):
         self.copy_button.setText("Copied")
 
     def _on_run_clicked(self) -> None:
-        if not self.ollama_command or self._ollama is not None:
-            return
-        process = QProcess(self)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        process.finished.connect(self._on_ollama_finished)
-        self._ollama = process
-        self.run_button.setEnabled(False)
-        self.ollama_status.setText("Adding the model to Ollama\u2026")
-        process.start(self.ollama_command[0], self.ollama_command[1:])
+        self.run_button.setVisible(False)
+        self.ollama.start(self.ollama_command)
 
-    def _on_ollama_finished(self, code: int, _status: object) -> None:
-        process, self._ollama = self._ollama, None
-        said = bytes(process.readAll().data()).decode("utf-8", "replace") if process else ""
-        self.run_button.setEnabled(True)
-        if code == 0 and len(self.ollama_command) > 2:
-            self.ollama_status.setText(
-                f"Added. Try it in a terminal: ollama run {self.ollama_command[2]}"
-            )
+    def _on_ollama_progress(self, line: str, percent: int) -> None:
+        self.ollama_progress.setVisible(True)
+        if percent < 0:
+            self.ollama_progress.setRange(0, 0)  # Ollama gave no figure: a busy bar
         else:
-            self.ollama_status.setText(f"Ollama could not add it: {said.strip()[-300:]}")
+            self.ollama_progress.setRange(0, 100)
+            self.ollama_progress.setValue(percent)
+        self.ollama_status.setText(line)
+
+    def _on_ollama_finished(self, created: bool, said: str) -> None:
+        self.ollama_progress.setVisible(False)
+        name = self.ollama_command[2] if len(self.ollama_command) > 2 else ""
+        if created:
+            self.ollama_status.setText(
+                f"Added to Ollama as {name}. Chat with it in Ollama's app, or in a terminal: "
+                f"ollama run {name}"
+            )
+            self.chat_button.setVisible(terminal_command(name) is not None)
+        else:
+            self.ollama_status.setText(
+                f"Ollama could not add it: {said or 'it stopped without saying why'}. Check "
+                "that Ollama is running (open the Ollama app), then try again."
+            )
+            self.run_button.setVisible(True)
+
+    def _on_chat_clicked(self) -> None:
+        command = terminal_command(self.ollama_command[2]) if len(self.ollama_command) > 2 else None
+        if command:
+            QProcess.startDetached(command[0], command[1:])
 
     def _on_lmstudio_clicked(self) -> None:
         if self.result is None or self.lmstudio is None:

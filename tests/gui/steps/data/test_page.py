@@ -442,3 +442,29 @@ def test_names_show_reasons_and_a_word_marked_not_personal_is_remembered(
     other.set_sources(["/data/other.csv"])
     assert "--not-personal" not in requests[-1]
     qtbot.waitUntil(lambda: other._process is None, timeout=10_000)
+
+
+def test_a_multi_turn_chat_preview_shows_its_turns(
+    page: DataPage, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m engine data` for real on a JSONL chat file (ShareGPT shape, no model)."""
+    import json
+
+    monkeypatch.delenv("QUILLORA_ENGINE_COMMAND", raising=False)
+    turns = [
+        ("human", "Write a tagline for Low Tide, our smoky black tea."),
+        ("gpt", "Low Tide: smoke, salt and a slow pour."),
+        ("human", "Now one for Night Watch."),
+        ("gpt", "Night Watch: the last cup before the lights go out."),
+    ]
+    chat = tmp_path / "chats.jsonl"
+    line = {"conversations": [{"from": who, "value": text} for who, text in turns]}
+    chat.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    page.show()
+    page.set_sources([str(chat)])
+    qtbot.waitUntil(lambda: page._report is not None and page._process is None, timeout=30_000)
+    preview = page.preview.text.toPlainText()
+    assert "a conversation: learns all 2 replies" in preview
+    assert preview.index("Request: Write a tagline") < preview.index("Answer: Low Tide")
+    assert preview.index("Answer: Low Tide") < preview.index("Request: Now one for Night")
+    assert preview.index("Request: Now one for Night") < preview.index("Answer: Night Watch:")

@@ -244,3 +244,16 @@ def test_local_folder_and_cached_models_get_a_fit_badge(page: ModelPage, tmp_pat
     page.set_doctor_report(demo_doctor_report(None))
     labels = [label.text() for label in page.local.findChildren(QLabel)]
     assert any("Needs an NVIDIA GPU" in text for text in labels)
+
+
+def test_cards_say_which_models_cannot_go_to_ollama(page: ModelPage) -> None:
+    for entry in load_catalog():
+        if entry.is_demo:
+            continue
+        card = page.cards[entry.hub_id]
+        if entry.family in ("phi3", "gemma2"):
+            assert card.share_note is not None
+            assert "Cannot be shared to Ollama or LM Studio" in card.share_note.text()
+            assert "adapter" in card.share_note.text()
+        else:
+            assert card.share_note is None, entry.hub_id

@@ -39,8 +39,8 @@ def _argv(tmp_path: Path) -> list[list[str]]:
     [
         ("adapter", "q8_0", False, []),
         ("merged", "q8_0", True, ["--overwrite"]),
-        ("gguf", "f16", False, ["--quant", "f16", "--no-ollama"]),
-        ("gguf", "bf16", True, ["--quant", "bf16", "--no-ollama", "--overwrite"]),
+        ("gguf", "f16", False, ["--quantization", "f16", "--no-ollama"]),
+        ("gguf", "bf16", True, ["--quantization", "bf16", "--no-ollama", "--overwrite"]),
     ],
 )
 def test_export_command_line(fmt, quant, overwrite, tail):
@@ -72,7 +72,7 @@ def test_page_exports_gguf_with_progress_and_ollama_command(
         "gguf",
         "--out",
         str(out),
-        "--quant",
+        "--quantization",
         "f16",
         "--no-ollama",
     ]
