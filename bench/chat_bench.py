@@ -6,7 +6,7 @@ Shapes: `tiny` (the demo model's shape; runs on the CPU), `1b` (Llama-3.2-1B) an
 adapter (r=16, all linear layers) saved as a run folder.
 
 Variants (each: tokens/s over the new tokens, and first-token time = prefill + first pick):
-- baseline_4bit_lora: the PERFORMANCE.md baseline, NF4 base + unmerged LoRA, `generate()`.
+- baseline_4bit_lora: the docs/performance.md baseline, NF4 base + unmerged LoRA, `generate()`.
 - baseline_merged_generate: 16-bit merged weights with `generate()` (the second baseline).
 - engine_4bit_lora: the engine's loop on the same NF4 + adapter model.
 - engine_merged: the engine's loop on merged 16-bit weights, dynamic cache.
@@ -15,6 +15,7 @@ Variants (each: tokens/s over the new tokens, and first-token time = prefill + f
 
     python bench/chat_bench.py --shape tiny
     python bench/chat_bench.py --shape 8b      # on a CUDA GPU
+    python bench/chat_bench.py --shape 8b --new-tokens 64 --out $OUT/chat-8b.json
 """
 
 from __future__ import annotations
@@ -122,15 +123,18 @@ def time_engine(stepper: Any, prompt: list[int], new_tokens: int, device: str) -
 
     sampling = Sampling(temperature=0.0, max_new_tokens=new_tokens)
     tokenizer = CountingTokenizer()
+    began = time.perf_counter()
     for _ in range(2):  # warm-up (the compiled step captures its graph here)
         generate(stepper, tokenizer, prompt, Sampling(0.0, 1.0, 16), set(), lambda _: None)
     _sync(device)
+    warmup = time.perf_counter() - began
     reply = generate(stepper, tokenizer, prompt, sampling, set(), lambda _: None)
     _sync(device)
     return {
         "tokens_per_s": len(reply.token_ids) / reply.seconds,
         "first_token_s": reply.first_token_seconds,
         "new_tokens": len(reply.token_ids),
+        "warmup_s": warmup,
     }
 
 
@@ -140,6 +144,7 @@ def main() -> None:
     parser.add_argument("--prompt-tokens", type=int, default=64)
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args()
 
     import torch
@@ -162,40 +167,41 @@ def main() -> None:
         "prompt_tokens": args.prompt_tokens,
         "new_tokens": args.new_tokens,
         "torch": torch.__version__,
+        "versions": _versions(),
         "variants": {},
     }
     variants = report["variants"]
-    with tempfile.TemporaryDirectory() as tmp:
+
+    def keep(name: str, figures: dict[str, Any]) -> None:
+        """Record a variant and rewrite --out at once: a later timeout loses only the rest."""
+        variants[name] = figures
+        _write(report, args.out)
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="quillora-chat-", dir=_scratch_dir()) as tmp:
         info = read_run(build_run(args.shape, Path(tmp), device))
 
         model = load_adapter_model(info, device)
         if not args.skip_baseline:
-            variants["baseline_4bit_lora"] = time_generate(model, prompt, args.new_tokens, device)
-        variants["engine_4bit_lora"] = time_engine(
-            EagerStepper(model), prompt, args.new_tokens, device
-        )
+            keep("baseline_4bit_lora", time_generate(model, prompt, args.new_tokens, device))
+        keep("engine_4bit_lora", time_engine(EagerStepper(model), prompt, args.new_tokens, device))
         del model
         if device == "cuda":
             torch.cuda.empty_cache()
 
         model = load_merged_model(info, device)
         if not args.skip_baseline:
-            variants["baseline_merged_generate"] = time_generate(
-                model, prompt, args.new_tokens, device
-            )
-        variants["engine_merged"] = time_engine(
-            EagerStepper(model), prompt, args.new_tokens, device
-        )
+            keep("baseline_merged_generate", time_generate(model, prompt, args.new_tokens, device))
+        keep("engine_merged", time_engine(EagerStepper(model), prompt, args.new_tokens, device))
         if device == "cuda":
             from engine.chat.fast import StaticStepper
 
             try:
                 stepper = StaticStepper(model.get_base_model(), max_cache_len=1024)
-                variants["engine_merged_static_compiled"] = time_engine(
-                    stepper, prompt, args.new_tokens, device
-                )
+                figures = time_engine(stepper, prompt, args.new_tokens, device)
             except Exception as exc:  # report, do not hide: the session falls back too
-                variants["engine_merged_static_compiled"] = {"error": repr(exc)[:500]}
+                figures = {"error": repr(exc)[:500]}
+            keep("engine_merged_static_compiled", figures)
         if device == "cuda":
             report["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 1024**3
 
@@ -210,7 +216,33 @@ def main() -> None:
         report["speedup_vs_baseline_merged_generate"] = (
             engine[best]["tokens_per_s"] / variants["baseline_merged_generate"]["tokens_per_s"]
         )
+    report["seconds"] = round(time.perf_counter() - began, 1)
     print(json.dumps(report, indent=2))
+    _write(report, args.out)
+
+
+def _write(report: dict[str, Any], out: Path | None) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def _scratch_dir() -> str | None:
+    """RAM-backed /dev/shm when it has room for an 8B bf16 model and its adapter (saving and
+    loading then cost seconds, not minutes); else the default temporary folder."""
+    import shutil
+
+    shm = Path("/dev/shm")
+    if shm.is_dir() and shutil.disk_usage(shm).free > 40 * 2**30:
+        return str(shm)
+    return None
+
+
+def _versions() -> dict[str, str]:
+    from engine.hardware import package_version
+
+    names = ("torch", "transformers", "peft", "bitsandbytes", "accelerate")
+    return {name: version for name in names if (version := package_version(name)) is not None}
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """CPU-side benchmarks: the GUI's first window, the offline demo run, preparing a big CSV.
 
-Targets (../shared/PERFORMANCE.md, issues 6 and 12), on 2 cores: first window under 1.5 s;
+Targets (docs/performance.md, issue 12), on 2 cores: first window under 1.5 s;
 the real demo (SmolLM2-135M-Instruct) from "Try the demo" to the first tuned reply within
 3 minutes, evaluation included (training, evaluation, then `engine chat` on the run: its first
 token under 1 s, at least 15 tokens/s), at least 15 tokens/s of training; the tiny test

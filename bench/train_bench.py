@@ -1,6 +1,6 @@
 """Training benchmark: the plain baseline and the engine, same process, same token stream.
 
-The baseline is ../shared/PERFORMANCE.md's recipe: transformers + peft + bitsandbytes,
+The baseline is docs/performance.md's recipe: transformers + peft + bitsandbytes,
 `prepare_model_for_kbit_training` with gradient checkpointing, LoRA r=16 on all linear
 layers, PagedAdamW8bit (lr 1e-4) on CUDA (torch AdamW on the CPU, where paged optimisers do
 not exist). The engine side uses the engine's own loader (`engine.modeling.load_4bit_model`,
@@ -17,6 +17,11 @@ the baseline pads them to the longest, the engine packs them into one row).
 
     python bench/train_bench.py --shape tiny
     python bench/train_bench.py --shape 8b --out $OUT/train-8b.json
+    python bench/train_bench.py --shape 8b --warmup 2 --steps 8 --profile-below 3.0,2.4
+
+`--profile-below ENGINE,LOWMEM`: when "engine" (or "engine-lowmem") stays under that multiple
+of the baseline's tokens/s, two more steps of it run under torch.profiler and the JSON gets
+the top kernels by GPU time (the profile that says where the time went).
 
 Prints one JSON document: tokens/s (real tokens), peak GPU memory with the estimator's
 prediction, the ratio to the baseline, and each step's loss and gradient norm.
@@ -25,7 +30,9 @@ prediction, the ratio to the baseline, and each step's loss and gradient norm.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import functools
 import gc
 import itertools
 import json
@@ -241,9 +248,35 @@ def step_loss(variant: str, model: Any, mode: str, step: dict[str, Any], device:
     return summed_loss_fused(model, ids, pos, labels) / max(1, trained)
 
 
+def train_step(
+    variant: str,
+    model: Any,
+    mode: str,
+    step: dict[str, Any],
+    device: str,
+    params: list[Any],
+    optimizer: Any,
+) -> tuple[Any, Any]:
+    """One optimiser step; returns the loss and the gradient norm (both still tensors)."""
+    loss = step_loss(variant, model, mode, step, device)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(params, float("inf"))
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss, norm
+
+
 def run_variant(
-    variant: str, mode: str, shape: Shape, folder: Path, device: str, checkpointed: int
+    variant: str,
+    mode: str,
+    shape: Shape,
+    folder: Path,
+    device: str,
+    checkpointed: int,
+    profile_below: float | None = None,
 ) -> dict[str, Any]:
+    """Warm-up and measured steps of `variant`; with `profile_below` (tokens/s), two more
+    steps under torch.profiler when the measured speed stays under it."""
     total = shape.warmup + shape.steps
     docs = documents(shape, 800 if device == "cuda" else 400)
     steps = (
@@ -260,14 +293,11 @@ def run_variant(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     losses, norms, seconds, tokens = [], [], 0.0, 0
+
     for index, step in enumerate(steps):
         _sync(device)
         began = time.perf_counter()
-        loss = step_loss(variant, model, mode, step, device)
-        loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(params, float("inf"))
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        loss, norm = train_step(variant, model, mode, step, device, params, optimizer)
         _sync(device)
         if index >= shape.warmup:
             seconds += time.perf_counter() - began
@@ -275,13 +305,21 @@ def run_variant(
         losses.append(round(float(loss.detach()), 4))
         norms.append(round(float(norm), 4))
     peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else None
+    speed = tokens / seconds
+    profile = None
+    if profile_below is not None and speed < profile_below:
+        again = functools.partial(
+            train_step, variant, model, mode, steps[-1], device, params, optimizer
+        )
+        profile = _profile_steps(again, device)
+        del again
     del model, optimizer, params
     _free(device)
-    return {
+    result = {
         "variant": variant,
         "mode": mode,
         "checkpointed_layers": checkpointed,
-        "tokens_per_second": round(tokens / seconds, 1),
+        "tokens_per_second": round(speed, 1),
         "measured_steps": shape.steps,
         "peak_gib": None if peak is None else round(peak, 2),
         "predicted_peak_gib": round(_predicted_peak(variant, mode, shape, steps, checkpointed), 2),
@@ -290,6 +328,43 @@ def run_variant(
         "loss_fell": losses[-1] < losses[0],
         "grads_nonzero": all(n > 0 for n in norms),
     }
+    if profile is not None:
+        result["profile"] = profile
+    return result
+
+
+def _profile_steps(step: Any, device: str, steps: int = 2, rows: int = 15) -> dict[str, Any]:
+    """Top operators/kernels by self GPU time (CPU time on the CPU) over `steps` steps."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU]
+    if device == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    try:
+        with profile(activities=activities) as prof:
+            for _ in range(steps):
+                step()
+            _sync(device)
+        events = prof.key_averages()
+        key = "self_device_time_total" if device == "cuda" else "self_cpu_time_total"
+        top = sorted(events, key=lambda e: getattr(e, key, 0) or 0, reverse=True)[:rows]
+        total = sum(getattr(e, key, 0) or 0 for e in events) or 1
+        return {
+            "steps": steps,
+            "sorted_by": key,
+            "top": [
+                {
+                    "name": e.key[:120],
+                    "calls": e.count,
+                    "self_ms": round((getattr(e, key, 0) or 0) / 1000, 2),
+                    "share": round((getattr(e, key, 0) or 0) / total, 4),
+                }
+                for e in top
+            ],
+            "table": events.table(sort_by=key, row_limit=rows, max_name_column_width=60),
+        }
+    except Exception as exc:  # a profile is a diagnosis: its failure must not lose the figures
+        return {"error": repr(exc)[:500]}
 
 
 def _predicted_peak(
@@ -353,8 +428,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="packed,padded")
     parser.add_argument("--variants", default="baseline,engine,engine-lowmem")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--warmup", type=int, help="warm-up steps (default: the shape's)")
+    parser.add_argument("--steps", type=int, help="measured steps (default: the shape's)")
+    parser.add_argument(
+        "--profile-below",
+        help="ENGINE,LOWMEM: profile a variant whose speed stays under this x the baseline",
+    )
     args = parser.parse_args(argv)
     shape = SHAPES[args.shape]
+    if args.warmup is not None or args.steps is not None:
+        warmup = shape.warmup if args.warmup is None else args.warmup
+        steps = shape.steps if args.steps is None else args.steps
+        if warmup < 0 or steps < 1:
+            parser.error("--warmup must be 0 or more and --steps 1 or more")
+        shape = dataclasses.replace(shape, warmup=warmup, steps=steps)
+    targets = _profile_targets(parser, args.profile_below)
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
@@ -371,40 +459,65 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown variant {unknown[0]}; choose from {', '.join(VARIANTS)}")
     began = time.perf_counter()
     results: list[dict[str, Any]] = []
+
+    def report() -> str:
+        """The JSON so far; --out is rewritten after each variant, so a timeout loses only
+        the variants still to come."""
+        _add_ratios(results)
+        text = json.dumps(
+            {
+                "benchmark": "train",
+                "shape": args.shape,
+                "device": torch.cuda.get_device_name(0)
+                if device == "cuda"
+                else platform.processor() or platform.machine(),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "versions": _versions(),
+                "cpu_threads": torch.get_num_threads(),
+                "warmup_steps": shape.warmup,
+                "seconds": round(time.perf_counter() - began, 1),
+                "max_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+                "results": results,
+            },
+            indent=1,
+        )
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text + "\n", encoding="utf-8")
+        return text
+
     with tempfile.TemporaryDirectory(prefix="quillora-bench-", dir=_scratch_dir()) as tmp:
         folder = Path(tmp) / "model"
         build_random_model(shape.model, folder, device)
         for mode in [m for m in args.modes.split(",") if m]:
-            baseline_peak = None
+            baseline_peak = baseline_speed = None
             for variant in variants:
                 if variant in ("baseline", "engine-lowmem"):
                     checkpointed = shape.model.layers
                 else:
                     checkpointed = engine_checkpointed_layers(shape, device, baseline_peak)
-                result = run_variant(variant, mode, shape, folder, device, checkpointed)
+                below = None
+                if baseline_speed is not None and variant in targets:
+                    below = targets[variant] * baseline_speed
+                result = run_variant(variant, mode, shape, folder, device, checkpointed, below)
                 if variant == "baseline":
                     baseline_peak = result["peak_gib"]
+                    baseline_speed = result["tokens_per_second"]
                 results.append(result)
-    _add_ratios(results)
-    report = {
-        "benchmark": "train",
-        "shape": args.shape,
-        "device": torch.cuda.get_device_name(0)
-        if device == "cuda"
-        else platform.processor() or platform.machine(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "cpu_threads": torch.get_num_threads(),
-        "seconds": round(time.perf_counter() - began, 1),
-        "max_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-        "results": results,
-    }
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+                report()
+    print(report())
     return 0
+
+
+def _profile_targets(parser: argparse.ArgumentParser, text: str | None) -> dict[str, float]:
+    """ "3.0,2.4" -> the speed (x baseline) under which engine / engine-lowmem get profiled."""
+    if not text:
+        return {}
+    try:
+        engine, lowmem = (float(part) for part in text.split(","))
+    except ValueError:
+        parser.error("--profile-below takes two numbers, e.g. 3.0,2.4")
+    return {"engine": engine, "engine-lowmem": lowmem}
 
 
 def _add_ratios(results: list[dict[str, Any]]) -> None:

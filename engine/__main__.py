@@ -1,4 +1,4 @@
-"""`python -m engine <command>`: the engine's command line (see DESIGN.md).
+"""`python -m engine <command>`: the engine's command line (see docs/architecture.md).
 
 Each command lives in `engine.commands.<name>` with `add_arguments(parser)` and
 `run(args, emitter) -> int`; it is imported only when chosen, so `doctor` stays quick.
@@ -20,6 +20,7 @@ from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Failed
 from engine.emit import Emitter
 from engine.sealing import seal
+from engine.train.ranks import launched_rank
 
 COMMANDS = {
     "doctor": "Report this computer's Python, torch, GPUs, bitsandbytes and free disk.",
@@ -28,6 +29,8 @@ COMMANDS = {
     "chat": "Chat with a trained run (JSON requests on stdin).",
     "export": "Export a run as an adapter, a merged model or a GGUF file.",
     "selftest": "Convert the demo model and train it a few steps (checks an installation).",
+    "server": "Write a run's folder for training on a server (accelerate launch).",
+    "open": "Bring a run trained elsewhere (a server's run folder) into this computer's runs.",
 }
 
 
@@ -73,7 +76,10 @@ def needs_network(args: argparse.Namespace) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    emitter = Emitter(stream=_claim_stdout(), pretty=True if args.pretty else None)
+    if launched_rank() == 0:
+        emitter = Emitter(stream=_claim_stdout(), pretty=True if args.pretty else None)
+    else:  # accelerate launch: process 0 alone writes events; the others' failures, to stderr
+        emitter = Emitter(stream=sys.stderr, pretty=True)
     module = importlib.import_module(f"engine.commands.{args.command}")
     try:
         # Before the ML stack is imported: no Hub code, and offline unless a download is due.

@@ -14,9 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.paths import assets_dir, demo_model_dir
+
+if TYPE_CHECKING:
+    from engine.data.examples import Example
 
 DEMO_MODEL = "demo"
 DEMO_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -78,7 +82,7 @@ def ensure_demo_model(
     return ensure_converted(demo_gguf_path(), demo_model_dir(root), on_convert)
 
 
-def builtin_examples():  # -> list[Example]
+def builtin_examples() -> list[Example]:
     """Prose examples from the built-in paragraphs (selftest; needs no files)."""
     from engine.data.examples import Example
 

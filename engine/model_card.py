@@ -184,6 +184,13 @@ def _data_section(manifest: dict[str, Any] | None, config: dict[str, Any]) -> li
         lines.append(f"- Redactions made: {counts or 'none found'}")
     else:
         lines.append("- Personal data: no redaction was chosen for this run.")
+    not_personal = int(manifest.get("settings", {}).get("not_personal_count") or 0)
+    if not_personal:
+        lines.append(
+            f"- Words marked 'not personal' by the person who trained this adapter: "
+            f"{not_personal:,}. The personal-data check left them alone in every row (neither "
+            "counted nor redacted); they are not listed here because they can name people."
+        )
     if used:
         lines += [
             "",
@@ -237,6 +244,13 @@ def _settings_section(config: dict[str, Any], run: dict[str, Any]) -> list[str]:
     lines.append(
         f"- Hardware: {gpu_names or 'CPU'}" + (f" ({hardware['os']})" if hardware.get("os") else "")
     )
+    processes = int(run.get("processes") or 1)
+    lines.append(
+        f"- Training processes: {processes}"
+        + (" (data parallel, under accelerate launch)" if processes > 1 else "")
+    )
+    if result.get("tokens_seen"):
+        lines.append(f"- Tokens trained on: {int(result['tokens_seen']):,}")
     return [*lines, ""]
 
 

@@ -1,10 +1,10 @@
 """Find a base model on disk (or fetch it), load it in 4-bit NF4 and attach LoRA.
 
-QLoRA as DESIGN.md asks: NF4 with double quantization, bf16 compute where the hardware has
-it (fp16 on older GPUs), LoRA on every linear layer, and no fp32 up-cast of the large frozen
-matrices: `prepare_model_for_kbit_training` is deliberately not used; gradient checkpointing
-(non-reentrant) plus `enable_input_require_grads` give the same training behaviour while the
-embeddings and norms stay in the compute dtype.
+QLoRA: NF4 with double quantization, bf16 compute where the hardware has it (fp16 on older
+GPUs), LoRA on every linear layer, and no fp32 up-cast of the large frozen matrices (what that
+saves: docs/performance.md, variant B): `prepare_model_for_kbit_training` is deliberately not
+used; gradient checkpointing (non-reentrant) plus `enable_input_require_grads` give the same
+training behaviour while the embeddings and norms stay in the compute dtype.
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.config import LoraSettings
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import DownloadProgress, Log
 from engine.contract.paths import is_gguf_file
 from engine.emit import Emitter
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from transformers import PreTrainedTokenizerBase
 
 WEIGHT_PATTERNS = ["*.safetensors", "*.safetensors.index.json"]
 ALLOW_PATTERNS = [
@@ -283,7 +287,7 @@ def configure_cpu_threads() -> None:
     torch.set_num_threads(threads)
 
 
-def load_tokenizer(folder: Path):  # -> PreTrainedTokenizerBase
+def load_tokenizer(folder: Path) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
@@ -357,7 +361,7 @@ def keep_weights_trainable(model: Any) -> None:
             module.support_avx512bf16_for_cpu = False
 
 
-def attach_lora(model: Any, settings: LoraSettings):  # -> PeftModel
+def attach_lora(model: Any, settings: LoraSettings) -> PeftModel:
     """LoRA adapters on all linear layers (the lm_head stays frozen)."""
     from peft import LoraConfig, get_peft_model
 

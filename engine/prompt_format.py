@@ -3,6 +3,10 @@
 - A prompt example is rendered with the tokenizer's chat template (system, user, assistant);
   every token up to the assistant's reply gets label -100, the reply and the end-of-turn
   token that closes it carry the loss, and whatever the template adds after that is dropped.
+- A conversation (an example with `history`) is rendered whole; every earlier assistant turn
+  carries the loss too, at exactly the tokens the template gives it, so each reply is learnt
+  with the whole conversation before it. A turn whose boundaries the template does not keep
+  stable (one that rewrites past turns) is left without loss rather than guessed.
 - A prose example is plain text followed by eos, with loss on every token.
 - A tokenizer without a chat template gets a plain "### Instruction / ### Response" layout.
 
@@ -52,6 +56,7 @@ def messages_for(example: Example) -> list[dict[str, str]]:
     messages = []
     if example.system:
         messages.append({"role": "system", "content": example.system})
+    messages += [{"role": role, "content": text} for role, text in example.history]
     messages.append({"role": "user", "content": example.prompt or ""})
     return messages
 
@@ -101,8 +106,11 @@ def encode_example(tokenizer: Any, example: Example, max_tokens: int) -> Encoded
         labels = list(ids)
     else:
         prompt_ids, reply_ids = _prompt_and_reply_ids(tokenizer, example)
+        full_labels = [IGNORE] * len(prompt_ids) + reply_ids
+        if example.history:
+            _label_earlier_replies(tokenizer, messages_for(example), prompt_ids, full_labels)
         ids = (prompt_ids + reply_ids)[:max_tokens]
-        labels = ([IGNORE] * len(prompt_ids) + reply_ids)[:max_tokens]
+        labels = full_labels[:max_tokens]
     labels[0] = IGNORE
     return EncodedExample(input_ids=ids, labels=labels)
 
@@ -132,3 +140,31 @@ def _prompt_and_reply_ids(tokenizer: Any, example: Example) -> tuple[list[int], 
         if token in ends:
             return prompt_ids, reply_ids[: index + 1]
     return prompt_ids, [*reply_ids, tokenizer.eos_token_id]
+
+
+def _label_earlier_replies(
+    tokenizer: Any, messages: list[dict[str, str]], prompt_ids: list[int], labels: list[int]
+) -> None:
+    """Give each assistant turn inside `prompt_ids` its loss, in place in `labels`.
+
+    A turn's tokens are those the conversation up to and including it adds to the
+    conversation up to the cue before it; both must be exact prefixes of the whole.
+    """
+    ends = end_token_ids(tokenizer)
+    for index, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        before = chat_prompt_ids(tokenizer, messages[:index])
+        if tokenizer.chat_template:
+            text = render_chat(tokenizer, messages[: index + 1], add_generation_prompt=False)
+            through = tokenizer(text, add_special_tokens=False)["input_ids"]
+        else:
+            through = _fallback_prompt_ids(tokenizer, messages[: index + 1])
+        if through[: len(before)] != before or prompt_ids[: len(through)] != through:
+            continue
+        span = through[len(before) :]
+        for offset, token in enumerate(span):
+            if token in ends:
+                span = span[: offset + 1]
+                break
+        labels[len(before) : len(before) + len(span)] = span

@@ -1,4 +1,4 @@
-"""A run on disk (DESIGN.md "A run on disk"); nothing a run writes goes outside this folder.
+"""A run on disk (docs/architecture.md, "A run on disk"); nothing a run writes goes outside this folder.
 
 run.json            configuration, software versions, hardware, base model path, state
 events.jsonl        every event the run emitted
@@ -74,7 +74,9 @@ class RunFolder:
     def read_config(self) -> RunConfig:
         return RunConfig.from_dict(self.read_run()["config"])
 
-    def write_run(self, config: RunConfig, base_model_path: Path, state: str) -> None:
+    def write_run(
+        self, config: RunConfig, base_model_path: Path, state: str, processes: int = 1
+    ) -> None:
         write_json_atomic(
             self.run_json,
             {
@@ -82,6 +84,7 @@ class RunFolder:
                 "base_model_path": str(base_model_path),
                 "software": software_versions(),
                 "hardware": hardware_summary(),
+                "processes": processes,  # more than one under accelerate launch
                 "state": state,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },

@@ -17,10 +17,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.paths import assets_dir, tiny_test_model_dir
 from engine.demo import FALLBACK_TEXT
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
+    from engine.contract.config import TrainingSettings
 
 TINY_TEST_MODEL = "tiny-test"
 TINY_TEST_VERSION = "2"
@@ -123,7 +128,7 @@ def build_tiny_test_model(folder: Path) -> None:
     )
 
 
-def build_tiny_test_tokenizer(texts: list[str]):  # -> PreTrainedTokenizerFast
+def build_tiny_test_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer trained on `texts`, with the tiny test chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -150,7 +155,7 @@ def build_tiny_test_tokenizer(texts: list[str]):  # -> PreTrainedTokenizerFast
     return tokenizer
 
 
-def tiny_test_training(training):  # TrainingSettings -> TrainingSettings
+def tiny_test_training(training: TrainingSettings) -> TrainingSettings:
     """Random base weights learn with a higher rate than a real model's.
 
     Everything else stays as the dial derived it, so the tests exercise the real settings.

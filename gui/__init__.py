@@ -1,1 +1,1 @@
-"""Quillora's desktop app (PySide6). Never imports the ML stack; see DESIGN.md."""
+"""Quillora's desktop app (PySide6). Never imports the ML stack; see docs/architecture.md."""

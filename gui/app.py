@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from gui import settings
-from gui.theme import apply_theme, icon
+from gui.core import settings
+from gui.widgets.theme import apply_theme, icon
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:

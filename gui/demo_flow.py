@@ -9,19 +9,19 @@ with it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from gui.pages.train_page import TrainPage
-from gui.selection import DataSelection
+from gui.core.selection import DataSelection
+from gui.steps.data.page import DataPage
+from gui.steps.train.page import TrainPage
 
 TRIES = 240
 
 
 class DemoCounts(QObject):
     def __init__(
-        self, train_page: TrainPage, data_page: Callable[[], Any], parent: QObject
+        self, train_page: TrainPage, data_page: Callable[[], DataPage], parent: QObject
     ) -> None:
         super().__init__(parent)
         self._train_page = train_page
@@ -46,9 +46,8 @@ class DemoCounts(QObject):
             or selection.sources != (self._samples,)  # the user chose other data meanwhile
             or bool(selection.examples)
         )
-        reader = getattr(self._data_page(), "selection", None)
-        counted = reader() if not done and callable(reader) else None
-        if isinstance(counted, DataSelection) and counted.examples:
+        counted = None if done else self._data_page().selection()
+        if counted is not None and counted.examples:
             self._train_page.set_selection(
                 DataSelection(
                     sources=(self._samples,),

@@ -1,7 +1,7 @@
 """The main window: the user's path as steps in a sidebar, one page per step.
 
-Model and Data pages come from gui/pages/model_page.py and data_page.py when present (a
-stand-in otherwise); Try it and Share likewise from try_page.py / share_page.py. The window
+Each step's page comes from its package under gui/steps/ (imported directly: a page that
+fails to import is a crash in the tests, never a stand-in in the installed app). The window
 wires the pages together, owns the run controller through the Train page, asks what to do
 with a running run on close, and after the first paint checks this computer (doctor) and
 looks for runs to reattach to or resume. Importing this module never loads the ML stack.
@@ -9,14 +9,13 @@ looks for runs to reattach to or resume. Importing this module never loads the M
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from PySide6.QtCore import QThread, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -30,20 +29,22 @@ from PySide6.QtWidgets import (
 
 from engine.contract.events import Event, Finished, Report, StepProgress
 from engine.contract.paths import assets_dir, runs_dir
-from gui import run_files, settings
+from gui.core import run_files, settings
+from gui.core.engine_command import engine_command
+from gui.core.engine_process import EngineProcess
+from gui.core.selection import DataSelection
 from gui.demo_flow import DemoCounts
-from gui.engine_command import engine_command
-from gui.engine_process import EngineProcess
-from gui.pages.fallback_pages import FallbackDataPage, FallbackModelPage
-from gui.pages.placeholder_pages import SharePlaceholder, TryItPlaceholder
-from gui.pages.runs_page import RunsPage
-from gui.pages.settings_page import SettingsPage
-from gui.pages.train_page import TrainPage
-from gui.pages.welcome_page import WelcomePage
-from gui.run_controller import RunController, RunState
-from gui.selection import DataSelection
-from gui.theme import icon
+from gui.steps.data.page import DataPage
+from gui.steps.model.page import ModelPage
+from gui.steps.runs.page import RunsPage
+from gui.steps.settings.page import SettingsPage
+from gui.steps.share.page import SharePage
+from gui.steps.train.controller import RunController, RunState
+from gui.steps.train.page import TrainPage
+from gui.steps.try_it.page import TryPage
+from gui.steps.welcome.page import WelcomePage
 from gui.widgets.step_sidebar import Step, StepSidebar
+from gui.widgets.theme import icon
 
 STEPS = [
     Step("welcome", "Start here", "welcome", "What Quillora does, and the offline demo"),
@@ -56,15 +57,6 @@ STEPS = [
     Step("settings", "Settings", "settings", "Data folder, token, offline mode"),
 ]
 DEMO_SAMPLES = ("samples", "brand_voice.csv")
-
-
-def _page(module: str, name: str, fallback: type[QWidget], parent: QWidget) -> QWidget:
-    """The real page if its module exists, else the stand-in with the same interface."""
-    try:
-        cls = getattr(importlib.import_module(f"gui.pages.{module}"), name)
-    except (ImportError, AttributeError):
-        cls = fallback
-    return cls(parent)
 
 
 class MainWindow(QMainWindow):
@@ -149,31 +141,28 @@ class MainWindow(QMainWindow):
             welcome.sig_start_requested.connect(lambda: self.go_to("model"))
             return welcome
         if key == "model":
-            model: Any = _page("model_page", "ModelPage", FallbackModelPage, self)
+            model = ModelPage(self)
             model.sig_model_chosen.connect(self._on_model_chosen)
-            if self._doctor_report is not None and hasattr(model, "set_doctor_report"):
+            if self._doctor_report is not None:
                 model.set_doctor_report(self._doctor_report)
-            return cast(QWidget, model)
+            return model
         if key == "data":
-            data: Any = _page("data_page", "DataPage", FallbackDataPage, self)
+            data = DataPage(self)
             data.sig_data_ready.connect(self.train_page.set_selection)
-            if self._model_name and hasattr(data, "set_model"):
+            data.sig_continue_requested.connect(lambda: self.go_to("train"))
+            if self._model_name:
                 data.set_model(self._model_name)
-            return cast(QWidget, data)
+            return data
         if key == "train":
             train = TrainPage(self.controller, self)
             train.sig_go_to.connect(self.go_to)
             train.sig_run_finished.connect(self._on_run_finished)
             return train
         if key in ("try", "share"):
-            module, name, fallback = {
-                "try": ("try_page", "TryPage", TryItPlaceholder),
-                "share": ("share_page", "SharePage", SharePlaceholder),
-            }[key]
-            other: Any = _page(module, name, fallback, self)
-            if self._finished_run is not None and hasattr(other, "set_run"):
+            other = TryPage(self) if key == "try" else SharePage(self)
+            if self._finished_run is not None:
                 other.set_run(self._finished_run)
-            return cast(QWidget, other)
+            return other
         if key == "runs":
             runs = RunsPage(self)
             runs.sig_resume_requested.connect(self.resume_run)
@@ -190,20 +179,20 @@ class MainWindow(QMainWindow):
         return cast(WelcomePage, self.page("welcome"))
 
     @property
-    def model_page(self) -> Any:
-        return self.page("model")
+    def model_page(self) -> ModelPage:
+        return cast(ModelPage, self.page("model"))
 
     @property
-    def data_page(self) -> Any:
-        return self.page("data")
+    def data_page(self) -> DataPage:
+        return cast(DataPage, self.page("data"))
 
     @property
-    def try_page(self) -> Any:
-        return self.page("try")
+    def try_page(self) -> TryPage:
+        return cast(TryPage, self.page("try"))
 
     @property
-    def share_page(self) -> Any:
-        return self.page("share")
+    def share_page(self) -> SharePage:
+        return cast(SharePage, self.page("share"))
 
     @property
     def runs_page(self) -> RunsPage:
@@ -254,8 +243,7 @@ class MainWindow(QMainWindow):
         settings.set_welcome_done()
         self._model_name = name
         self.train_page.set_model(name)
-        if hasattr(self.data_page, "set_model"):
-            self.data_page.set_model(name)
+        self.data_page.set_model(name)
 
     def _on_run_finished(self, event: Finished) -> None:
         run_dir = self.controller.run_dir or Path(event.run_dir)
@@ -269,30 +257,27 @@ class MainWindow(QMainWindow):
     def _on_runs_blind_requested(self, run_dir: Path) -> None:
         """A run's page asked for the blind test: Try it, on its Blind test tab."""
         self._on_runs_try_requested(run_dir)
-        page = self.pages.get("try")
-        tabs, blind = getattr(page, "tabs", None), getattr(page, "blind", None)
-        if tabs is not None and blind is not None:
-            tabs.setCurrentWidget(blind)
+        self.try_page.show_blind_test()
 
     def _give_run_to_pages(self, run_dir: Path) -> None:
         self._finished_run = run_dir
-        for key in ("try", "share"):
-            page = self.pages.get(key)
-            if page is not None and hasattr(page, "set_run"):
-                page.set_run(run_dir)
+        if "try" in self.pages:
+            self.try_page.set_run(run_dir)
+        if "share" in self.pages:
+            self.share_page.set_run(run_dir)
 
     def resume_run(self, run_dir: Path) -> None:
         if self.controller.is_active:
             QMessageBox.information(self, "A run is training", "Wait for it to finish first.")
             return
-        self.train_page._clear_run_view()
+        self.train_page.clear_run_view()
         self.train_page.show_history(run_files.read_events(Path(run_dir) / run_files.EVENTS_FILE))
         self.controller.resume_run(Path(run_dir))
         self.go_to("train")
 
     def watch_run(self, run_dir: Path) -> None:
         if self.controller.attach(Path(run_dir)):
-            self.train_page._clear_run_view()
+            self.train_page.clear_run_view()
             self.go_to("train")
 
     def _on_scheme_changed(self, _scheme: object = None) -> None:
@@ -336,7 +321,7 @@ class MainWindow(QMainWindow):
         self._tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
 
     # -- work after the first paint -----------------------------------------------------------
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         QTimer.singleShot(100, self.build_all_pages)
         if self._background_work:
@@ -358,7 +343,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, Report) and event.name == "doctor":
             self._doctor_report = event.body
             self.train_page.set_doctor_report(event.body)
-            if "model" in self.pages and hasattr(self.model_page, "set_doctor_report"):
+            if "model" in self.pages:
                 self.model_page.set_doctor_report(event.body)
 
     def check_unfinished_runs(self, ask: bool) -> run_files.RunSummary | None:

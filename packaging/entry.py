@@ -1,8 +1,8 @@
 """The bundle's single entry point: one executable that is both the GUI and the engine.
 
 The desktop app starts its engine child process by re-invoking its own executable with
-`--engine <command> ...` (see gui/engine_command.py), and its model download child with
-`--hub-client download REPO` (gui/downloads.py), so the frozen bundle needs exactly one
+`--engine <command> ...` (see gui/core/engine_command.py), and its model download child with
+`--hub-client download REPO` (gui/steps/model/downloads.py), so the frozen bundle needs exactly one
 program. Everything else on the command line goes to the GUI.
 
 Two things a frozen, windowed program must survive before any of our code runs:
@@ -24,6 +24,8 @@ from pathlib import Path
 
 ENGINE_FLAG = "--engine"
 HUB_CLIENT_FLAG = "--hub-client"  # gui/downloads.py: the model download child
+# Set by packaging/smoke_test.py: block every Internet connection and log each attempt here.
+NET_AUDIT_ENV = "QUILLORA_NET_AUDIT"
 ASSETS_ENV = "QUILLORA_ASSETS"
 LOG_NAME = "quillora-last-run.log"
 
@@ -83,17 +85,44 @@ def configure_environment() -> None:
         os.environ.setdefault(ASSETS_ENV, str(bundle_root() / "assets"))
 
 
+def block_network(log_path: str) -> None:
+    """Refuse every Internet connection and name lookup of this process, logging each one
+    with the stack that tried (the smoke test proves the bundle's engine is sealed with it).
+
+    Python's audit hooks see every socket connect and address lookup, frozen or not; an
+    exception raised in the hook aborts the operation.
+    """
+    import socket
+    import traceback
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.getaddrinfo" or (
+            event == "socket.connect" and args[0].family in (socket.AF_INET, socket.AF_INET6)
+        ):
+            stack = " <- ".join(
+                f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_stack()[-40:-1]
+            )
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"{event} {args[1:]!r} from {stack}\n")
+            raise OSError(101, "Network is unreachable (blocked by the smoke test)")
+
+    sys.addaudithook(hook)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch to the engine (`--engine ...`) or the GUI (anything else)."""
+    """Dispatch to the engine (`--engine ...`), the model download child (`--hub-client
+    ...`) or the GUI (anything else)."""
     args = list(sys.argv[1:] if argv is None else argv)
     ensure_std_streams()
     configure_environment()
+    if os.environ.get(NET_AUDIT_ENV):
+        block_network(os.environ[NET_AUDIT_ENV])
     if args and args[0] == ENGINE_FLAG:
         from engine.__main__ import main as engine_main
 
         return engine_main(args[1:])
     if args and args[0] == HUB_CLIENT_FLAG:
-        from gui.hub_client import main as hub_client_main
+        from gui.steps.model.hub_client import main as hub_client_main
 
         return hub_client_main(args[1:])
     from gui.__main__ import main as gui_main

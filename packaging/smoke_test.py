@@ -12,8 +12,15 @@ folder, Hugging Face offline) and checks, in order:
    offscreen platform when Xvfb is missing), it must show its main window and stay up;
    a screenshot of the screen is saved as PNG where the platform allows;
 4. `Quillora --engine selftest`: the real demo model (SmolLM2-135M-Instruct) is converted
-   from the GGUF file shipped in the bundle and trained a few steps, offline;
-   the loss must fall.
+   from the GGUF file shipped in the bundle and trained a few steps, offline; the loss
+   must fall;
+5. `Quillora --hub-client download ...`: the GUI's model download child starts from the
+   bundle and, with the network blocked, ends promptly with the plain "could not be
+   reached" message.
+
+The engine checks (2 and 4) run *without* the Hub's offline switches and with every Internet
+connection blocked and logged (packaging/entry.py's QUILLORA_NET_AUDIT): the engine must seal
+itself, and any attempt fails the test, naming the stack that tried.
 
 Any import error, missing file or traceback in the app's output fails the test. Exit code 0
 means every check passed; each check prints one line, and a JSON summary is written to
@@ -102,10 +109,24 @@ def parse_events(stdout: str) -> list[dict[str, Any]]:
     return events
 
 
+def audited(env: dict[str, str], log: Path) -> dict[str, str]:
+    """`env` with the Hub's offline switches removed and the network blocked and logged."""
+    log.unlink(missing_ok=True)
+    env = {k: v for k, v in env.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    return {**env, "QUILLORA_NET_AUDIT": str(log)}
+
+
+def net_attempts(log: Path) -> list[str]:
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
 def run_engine(
     app: Path, args: list[str], env: dict[str, str], timeout: float, out: Path
 ) -> list[dict[str, Any]]:
+    """Run an engine command sealed: no offline switches, the network blocked and logged."""
     name = args[0]
+    net_log = out / f"{name}.net.log"
+    env = audited(env, net_log)
     started = time.monotonic()
     done = subprocess.run(
         [str(app), "--engine", *args],
@@ -126,8 +147,51 @@ def run_engine(
     if failed or done.returncode != 0:
         detail = json.dumps(failed[-1], indent=1)[:3000] if failed else done.stderr[-3000:]
         raise SmokeFailure(f"--engine {name} exited {done.returncode}:\n{detail}")
-    print(f"ok   --engine {name} ({seconds:.1f} s)")
+    attempts = net_attempts(net_log)
+    if attempts:
+        raise SmokeFailure(f"--engine {name} tried the network:\n" + "\n".join(attempts)[:4000])
+    print(f"ok   --engine {name} ({seconds:.1f} s, no network attempt)")
     return events
+
+
+def check_download_child(app: Path, env: dict[str, str], out: Path) -> dict[str, Any]:
+    """The Model step's download child, started as the installed app starts it
+    (gui/downloads.py: `Quillora --hub-client download REPO`), with the network blocked."""
+    net_log = out / "hub-client.net.log"
+    child_env = {
+        **audited(env, net_log),
+        "HF_HUB_ETAG_TIMEOUT": "5",
+        "HF_HUB_DOWNLOAD_TIMEOUT": "5",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(app), "--hub-client", "download", "quillora-smoke/not-downloadable"],
+        env=child_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=120,
+    )
+    seconds = round(time.monotonic() - started, 1)
+    (out / "hub-client.stdout.jsonl").write_text(done.stdout, encoding="utf-8")
+    (out / "hub-client.stderr.txt").write_text(done.stderr, encoding="utf-8")
+    check_output("--hub-client (stderr)", done.stderr)
+    events = parse_events(done.stdout)
+    last = events[-1] if events else {}
+    if last.get("type") != "failed" or last.get("kind") != "download_failed":
+        raise SmokeFailure(
+            f"--hub-client did not end with a download failure: {done.stdout[-2000:]}"
+        )
+    if "could not be reached" not in str(last.get("message")):
+        raise SmokeFailure(f"--hub-client's message is not the 'no connection' one: {last}")
+    if not net_attempts(net_log):
+        raise SmokeFailure("--hub-client never tried the network: it did not run the download")
+    if seconds > 60:
+        raise SmokeFailure(f"--hub-client took {seconds} s to notice there is no connection")
+    print(f"ok   --hub-client download without a network: plain message in {seconds} s")
+    return {"seconds": seconds, "message": last.get("message")}
 
 
 def report_body(events: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -364,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"ok   selftest: loss fell ({json.dumps({k: v for k, v in body.items() if 'loss' in k})})"
             )
+        summary["download_child"] = check_download_child(app, env, out)
         summary["passed"] = True
     except (SmokeFailure, subprocess.TimeoutExpired) as exc:
         summary["error"] = str(exc)

@@ -4,7 +4,7 @@ Each decode step of a batch-1 chat is a few hundred small kernels; launching the
 from Python leaves the GPU idle most of the time. With a static cache the step has fixed
 shapes, so `torch.compile(mode="reduce-overhead")` can capture it once as a CUDA graph and
 replay it per token. Two details make that safe in our own loop (transformers' `generate`
-stumbled on them, ../shared/PERFORMANCE.md): each step is marked as a new graph step, and
+stumbled on them, docs/performance.md): each step is marked as a new graph step, and
 its logits are cloned before the next replay overwrites the graph's output buffer.
 
 The prefill (variable length) runs eagerly on the same static cache. On the CPU the class

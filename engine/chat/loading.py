@@ -11,9 +11,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from engine.chat.run_info import RunInfo
+
+if TYPE_CHECKING:
+    import torch
+    from peft import PeftModel
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 def pick_device() -> str:
@@ -22,7 +27,7 @@ def pick_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def compute_dtype(device: str) -> Any:
+def compute_dtype(device: str) -> torch.dtype:
     """bf16 on GPUs that have it, fp16 on older GPUs, fp32 on the CPU (bf16 there is slow)."""
     import torch
 
@@ -31,14 +36,14 @@ def compute_dtype(device: str) -> Any:
     return torch.float32
 
 
-def load_tokenizer(info: RunInfo) -> Any:
+def load_tokenizer(info: RunInfo) -> PreTrainedTokenizerBase:
     """The run's tokenizer (saved beside the adapter), loaded as training loads it."""
     from engine.modeling import load_tokenizer as load_folder_tokenizer
 
     return load_folder_tokenizer(info.tokenizer_dir)
 
 
-def load_base_4bit(base_dir: Path, device: str) -> Any:
+def load_base_4bit(base_dir: Path, device: str) -> PreTrainedModel:
     """The base model in NF4 with double quantisation, the same recipe training uses."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
@@ -61,7 +66,9 @@ def load_base_4bit(base_dir: Path, device: str) -> Any:
     return model.eval()
 
 
-def load_base_16bit(base_dir: Path, device: str, dtype: Any = None) -> Any:
+def load_base_16bit(
+    base_dir: Path, device: str, dtype: torch.dtype | None = None
+) -> PreTrainedModel:
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -71,7 +78,7 @@ def load_base_16bit(base_dir: Path, device: str, dtype: Any = None) -> Any:
     return model.to(torch.device(device)).eval()  # type: ignore[arg-type]
 
 
-def load_adapter_model(info: RunInfo, device: str) -> Any:
+def load_adapter_model(info: RunInfo, device: str) -> PeftModel:
     """4-bit base + adapter (a PeftModel)."""
     from peft import PeftModel
 
@@ -79,7 +86,7 @@ def load_adapter_model(info: RunInfo, device: str) -> Any:
     return PeftModel.from_pretrained(base, info.adapter_dir, is_trainable=False).eval()
 
 
-def load_merged_model(info: RunInfo, device: str) -> Any:
+def load_merged_model(info: RunInfo, device: str) -> PeftModel:
     """16-bit base with the adapter merged into its weights (a PeftModel, merged)."""
     from peft import PeftModel
 

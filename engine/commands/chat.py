@@ -21,6 +21,7 @@ from engine.contract.chat_protocol import (
     GenerateRequest,
     QuitRequest,
     StopRequest,
+    Variant,
     parse_request,
 )
 from engine.contract.events import ChatDone, ChatReady, ChatToken, Log
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
             continue
         inbox.begin(rid)
 
-        def on_text(piece: str, rid: str = rid, variant: str = variant) -> None:
+        def on_text(piece: str, rid: str = rid, variant: Variant = variant) -> None:
             emitter.emit(ChatToken(request_id=rid, text=piece, variant=variant))
 
         def should_stop(rid: str = rid) -> bool:

@@ -26,11 +26,24 @@ from engine.tiny_test_model import TINY_TEST_MODEL
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", nargs="+", required=True, help="files or folders to read")
     parser.add_argument("--model", default="", help="model whose tokenizer and template to use")
+    parser.add_argument("--sheet", default=None, help="the sheet of a workbook to read")
+    parser.add_argument(
+        "--include-pages-and-drafts",
+        action="store_true",
+        default=None,
+        help="also read a blog export's pages and drafts",
+    )
     parser.add_argument("--text-column", default=None, help="column holding the writing")
     parser.add_argument("--prompt-column", default=None, help="column holding the request")
     parser.add_argument("--system-column", default=None, help="column holding a brief")
     parser.add_argument(
         "--redact", nargs="*", default=None, choices=PII_KINDS, help="personal data to redact"
+    )
+    parser.add_argument(
+        "--not-personal",
+        nargs="*",
+        default=None,
+        help="words or names the personal-data check leaves alone (a brand, your byline)",
     )
     parser.add_argument("--config", type=Path, default=None, help="run.json to take settings from")
     parser.add_argument("--seed", type=int, default=None, help="seed of the held-out split")
@@ -41,11 +54,19 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str
     try:
         config = RunConfig.load(args.config) if args.config else RunConfig()
         changes: dict[str, Any] = {"sources": tuple(args.data)}
-        for name in ("text_column", "prompt_column", "system_column"):
+        for name in (
+            "text_column",
+            "prompt_column",
+            "system_column",
+            "sheet",
+            "include_pages_and_drafts",
+        ):
             if getattr(args, name) is not None:
                 changes[name] = getattr(args, name)
         if args.redact is not None:
             changes["redact"] = tuple(args.redact)
+        if args.not_personal is not None:
+            changes["not_personal"] = tuple(args.not_personal)
         settings = dataclasses.replace(config.data, **changes)
     except ConfigError as exc:
         raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc
@@ -121,9 +142,11 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
 
 def column_choice_report(exc: NoWritingColumn, model: str) -> DataPreview:
     """A preview with nothing to learn yet that lists the table's columns to choose from."""
-    kind: Literal["csv", "jsonl"] = "csv"
+    kind: Literal["csv", "jsonl", "xlsx", "ods"] = "csv"
     if exc.path.suffix.lower() in (".jsonl", ".json"):
         kind = "jsonl"
+    elif exc.sheets:
+        kind = "ods" if exc.path.suffix.lower() == ".ods" else "xlsx"
     mapping = ColumnMapping(
         text="", reason="no column looks like writing; choose one", columns=exc.columns
     )
@@ -137,5 +160,12 @@ def column_choice_report(exc: NoWritingColumn, model: str) -> DataPreview:
             "looks like sentences (they seem to hold numbers, codes or single words)."
         ),
     )
-    info = FileInfo(path=exc.path.name, kind=kind, columns=exc.columns, mapping=mapping)
+    info = FileInfo(
+        path=exc.path.name,
+        kind=kind,
+        columns=exc.columns,
+        mapping=mapping,
+        sheets=exc.sheets,
+        sheet=exc.sheet,
+    )
     return DataPreview(files=(info,), readiness=readiness, mapping=mapping, model=model)

@@ -1,5 +1,7 @@
 """`python -m engine export --run RUN_DIR --format adapter|merged|gguf --out DIR`.
 
+`--quantization q4_k_m|q5_k_m|q4_0|q8_0|f16|bf16` picks the GGUF weight type.
+
 Emits ExportProgress while it works and ExportFinished at the end (its `next_step` says what
 to do with the result). For GGUF it also runs `ollama create` when Ollama is installed and,
 with --lmstudio, copies the model into LM Studio's models folder when LM Studio is set up.
@@ -11,10 +13,10 @@ import argparse
 from pathlib import Path
 
 from engine.contract.events import ExportFinished, ExportProgress, Log, Report
+from engine.contract.gguf_types import DEFAULT_GGUF_TYPE, GGUF_TYPES
 from engine.emit import Emitter
 
 FORMATS = ("adapter", "merged", "gguf")
-QUANTS = ("f16", "bf16", "q8_0")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("--out", required=True, type=Path, help="a new folder for the export")
     parser.add_argument(
-        "--quant", choices=QUANTS, default="q8_0", help="GGUF weight type (default q8_0)"
+        "--quantization",
+        "--quant",
+        dest="quant",
+        choices=GGUF_TYPES,
+        default=DEFAULT_GGUF_TYPE,
+        help=f"GGUF weight type (default {DEFAULT_GGUF_TYPE}, what Ollama and LM Studio use)",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing export in --out"

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     from engine.contract.config import ModelSettings, RunConfig, TrainingSettings
     from engine.demo import DEMO_MODEL, builtin_examples, ensure_demo_model
     from engine.run_folder import RunFolder, software_versions
-    from engine.train.loop import train
+    from engine.train.loop import TrainingJob, train
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="quillora-selftest-") as tmp:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
         )
         run_folder = RunFolder(root / "run").create()
         examples = _sample_examples() or builtin_examples()
-        finished = train(config, folder, examples, [], run_folder, emitter).finished
+        finished = train(TrainingJob(config, folder, examples, [], run_folder, emitter)).finished
         adapter_ok = (run_folder.adapter / "adapter_model.safetensors").is_file()
     losses = [e.loss for e in emitter.history if isinstance(e, StepProgress)]
     first, last = (losses[0], losses[-1]) if losses else (float("nan"), float("nan"))

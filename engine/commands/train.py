@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="run.json with all settings")
     parser.add_argument("--resume", type=Path, default=None, help="continue this run folder")
     parser.add_argument("--dial", choices=("quick", "balanced", "thorough"), default=None)
+    parser.add_argument("--sheet", default=None, help="the sheet of a workbook to read")
     parser.add_argument("--text-column", default=None, help="CSV column holding the writing")
     parser.add_argument("--prompt-column", default=None, help="CSV column holding the request")
     parser.add_argument("--system-column", default=None, help="CSV column holding a brief")
@@ -59,14 +60,49 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     from engine.safety.run_lock import RunLock
     from engine.train.control import ControlState, start_stdin_reader
     from engine.train.faults import Faults
+    from engine.train.ranks import Ranks
 
+    ranks = Ranks.join()  # one process, or several under accelerate launch
     control = ControlState()
-    start_stdin_reader(control, sys.stdin)
-    _stop_on_interrupt(control)
-    # One run at a time on this computer (engine.safety.run_lock): a second gets RUN_BUSY.
-    with RunLock.for_data_dir().acquire(args.resume or args.output or Path(args.name or "run")):
-        execute(args, emitter, control, Faults.from_env())
+    lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if ranks.main:  # process 0 alone takes commands and holds the lock (engine.train.ranks)
+        start_stdin_reader(control, sys.stdin)
+        _stop_on_interrupt(control)
+        # One run at a time on this computer (engine.safety.run_lock): a second gets RUN_BUSY.
+        lock = RunLock.for_data_dir().acquire(
+            args.resume or args.output or Path(args.name or "run")
+        )
+    _follow_process_zero(ranks)
+    with lock:
+        execute(args, emitter, control, Faults.from_env(), ranks)
+    # Only after success: on a failure a lost peer could keep the teardown waiting, and the
+    # process ends with an error anyway.
+    ranks.close()
     return 0
+
+
+def _follow_process_zero(ranks: Any) -> None:
+    """Signals when several processes train one run (accelerate launch).
+
+    Ctrl+C reaches every process: the others ignore it and stop when process 0 saves and
+    stops. torchrun ends the survivors of a dead process with SIGTERM: process 0 turns that
+    into PROCESS_LOST, so the run ends with a typed error and run.json says "failed".
+    """
+    import signal
+
+    from engine.train.ranks import lost_process
+
+    if ranks.count == 1:
+        return
+
+    def on_terminate(signum: int, frame: Any) -> None:
+        raise lost_process("ended by the launcher (SIGTERM) after another process stopped")
+
+    with contextlib.suppress(ValueError):  # not the main thread: tests calling run()
+        if ranks.main:
+            signal.signal(signal.SIGTERM, on_terminate)
+        else:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_on_interrupt(control: Any) -> None:
@@ -88,9 +124,19 @@ def _stop_on_interrupt(control: Any) -> None:
 
 
 def execute(
-    args: argparse.Namespace, emitter: Emitter, control: Any = None, faults: Any = None
+    args: argparse.Namespace,
+    emitter: Emitter,
+    control: Any = None,
+    faults: Any = None,
+    ranks: Any = None,
 ) -> Finished:
-    """The whole command, callable in-process (tests pass their own control and faults)."""
+    """The whole command, callable in-process (tests pass their own control and faults).
+
+    Under accelerate launch every process runs it; only process 0 (`ranks.main`) writes the
+    run folder and the events.
+    """
+    import io
+
     import torch
 
     from engine.data.prepare import prepare_examples
@@ -98,7 +144,14 @@ def execute(
     from engine.modeling import load_tokenizer, resolve_model
     from engine.run_folder import RunFolder, default_run_dir
     from engine.train.checkpoint import latest_checkpoint
-    from engine.train.loop import DataCounts, train
+    from engine.train.control import ControlState
+    from engine.train.faults import Faults
+    from engine.train.loop import DataCounts, TrainingJob, train
+    from engine.train.ranks import Ranks
+
+    ranks = ranks or Ranks()
+    if not ranks.main:  # the others' events would repeat process 0's (their failures: stderr)
+        emitter = Emitter(stream=io.StringIO(), pretty=False)
 
     resume = args.resume is not None
     if resume:
@@ -113,14 +166,15 @@ def execute(
     else:
         config = _config_from_args(args)
         run = RunFolder(args.output or default_run_dir(config))
-        if run.run_json.exists():
+        if ranks.main and run.run_json.exists():
             raise EngineError(
                 ErrorKind.RUN_BUSY,
                 f"The folder {run.path} already holds a run. Choose a new folder, or resume it.",
             )
         resumed_from = 0
-    run.create()
-    emitter.write_also_to(run.events)
+    if ranks.main:
+        run.create()
+        emitter.write_also_to(run.events)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     emitter.emit(
         RunStarted(
@@ -133,7 +187,8 @@ def execute(
 
     if device == "cpu":  # before a download: the catalog knows the size of its models
         _refuse_too_big_for_the_cpu(config.model.name, None)
-    model_folder = resolve_model(config.model.name, config.model.revision, emitter)
+    with ranks.main_first():  # one process converts the demo model or downloads
+        model_folder = resolve_model(config.model.name, config.model.revision, emitter)
     if device == "cpu":
         _refuse_too_big_for_the_cpu(config.model.name, model_folder)
     tokenizer = load_tokenizer(model_folder)
@@ -152,11 +207,11 @@ def execute(
         from engine.tiny_test_model import tiny_test_training
 
         config = config.replace(training=tiny_test_training(config.training))
-    if not resume:
-        run.write_run(config, model_folder, state="training")
+    if ranks.main and not resume:
+        run.write_run(config, model_folder, state="training", processes=ranks.count)
         run.write_manifest(prepared.manifest)
-    else:
-        run.update_run(state="training")
+    elif ranks.main:
+        run.update_run(state="training", processes=ranks.count)
     # The memory plan's count of decoder layers to recompute; 0 (or no checkpointing): all.
     checkpointed_layers = config.training.checkpointed_layers or None
 
@@ -168,36 +223,46 @@ def execute(
         too_short=readiness.too_short,
     )
     try:
-        outcome = train(
+        job = TrainingJob(
             config,
             model_folder,
             prepared.train,
             prepared.heldout,
             run,
             emitter,
-            control=control,
-            faults=faults,
+            control=control or ControlState(),
+            faults=faults or Faults(),
             resume=resume,
             counts=counts,
             checkpointed_layers=checkpointed_layers,
             tokenizer=tokenizer,
+            ranks=ranks,
         )
+        outcome = train(job)
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.
         with contextlib.suppress(OSError):
-            run.update_run(state="failed", error={"kind": exc.kind.value, "message": exc.message})
+            if ranks.main:
+                error = {"kind": exc.kind.value, "message": exc.message}
+                run.update_run(state="failed", error=error)
         raise
     finished = outcome.finished
+    if not ranks.main:
+        return finished
     result = {
         "steps": finished.steps,
         "final_loss": finished.final_loss,
         "best_heldout_loss": finished.best_heldout_loss,
         "reason": finished.reason,
         "seconds": finished.seconds,
+        "tokens_seen": finished.tokens_seen,
+        "processes": finished.processes,
     }
     run.update_run(state=finished.reason, result=result)
     if not args.no_evaluate:
-        _evaluate_guarded(outcome.model, tokenizer, prepared.heldout, config, run.path, emitter)
+        _evaluate_guarded(
+            outcome.model, tokenizer, prepared.heldout, config, run.path, emitter, faults
+        )
     write_model_card(run.path)  # run.json, data-manifest.json, evaluation.json (model_card)
     emitter.emit(finished)
     return finished
@@ -216,6 +281,7 @@ def _evaluate_guarded(
     config: RunConfig,
     run_dir: Path,
     emitter: Emitter,
+    faults: Any = None,
 ) -> None:
     """The evaluation, which must never turn a saved run into a failed one.
 
@@ -227,6 +293,8 @@ def _evaluate_guarded(
     from engine.eval.compare import write_evaluation
 
     try:
+        if faults is not None:
+            faults.maybe_oom_in_evaluation()
         _evaluate(model, tokenizer, heldout, config, run_dir, emitter)
     except Exception as exc:
         import torch
@@ -314,8 +382,8 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
         data: dict[str, Any] = {}
         if args.data:
             data["sources"] = tuple(str(Path(d).expanduser().resolve()) for d in args.data)
-        for name in ("text_column", "prompt_column", "system_column"):
-            if getattr(args, name) is not None:
+        for name in ("text_column", "prompt_column", "system_column", "sheet"):
+            if getattr(args, name, None) is not None:
                 data[name] = getattr(args, name)
         training: dict[str, Any] = {}
         if args.max_steps is not None:

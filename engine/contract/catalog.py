@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.estimates import Badge, ModelShape, fit_badge
+from engine.contract.gguf_types import gguf_note
 from engine.contract.paths import assets_dir
 
 CATALOG_FILE = "model_catalog.json"
@@ -75,6 +76,11 @@ class CatalogEntry:
     @property
     def is_demo(self) -> bool:
         return self.hub_id == DEMO_ID
+
+    @property
+    def gguf_note(self) -> str:
+        """Why this model cannot be shared to Ollama / LM Studio, or "" when it can."""
+        return gguf_note(self.family)
 
     def badge(self, gpu_total_gib: float | None) -> Badge:
         """The fit badge for this computer; the demo trains on the CPU, so it always fits."""

@@ -57,11 +57,27 @@ class ModelSettings:
 class DataSettings:
     sources: tuple[str, ...] = field(
         default=(),
-        metadata=_help("Your files or folders: CSV, JSONL, .txt, .md or .docx."),
+        metadata=_help(
+            "Your files or folders: CSV, JSONL, Excel (.xlsx, .ods), .txt, .md, .docx, .odt, "
+            ".rtf, PDF, EPUB, saved web pages, or a WordPress, Substack or Medium export."
+        ),
     )
     format: DataFormat = field(
         default="auto",
         metadata=_help("How to read the files; 'auto' decides from each file's extension."),
+    )
+    sheet: str = field(
+        default="",
+        metadata=_help(
+            "The sheet of a workbook to read; empty picks the sheet that holds the most writing."
+        ),
+    )
+    include_pages_and_drafts: bool = field(
+        default=False,
+        metadata=_help(
+            "Also learn from a blog export's pages and unpublished drafts, not only its "
+            "published posts."
+        ),
     )
     text_column: str = field(
         default="",
@@ -104,6 +120,13 @@ class DataSettings:
             "Kinds of personal data replaced by placeholders such as [EMAIL] before training."
         ),
     )
+    not_personal: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "Words and names you marked as not personal (your brand, a product, your own "
+            "byline): the personal-data check leaves them alone in every row."
+        ),
+    )
     rights: RightsAnswer = field(
         default="",
         metadata=_help(
@@ -122,6 +145,10 @@ class DataSettings:
             "The longest piece must be between 32 and 32,768 tokens.",
         )
         _require(self.min_example_chars >= 0, "The shortest row length cannot be negative.")
+        _require(
+            all(0 < len(word.strip()) <= 80 for word in self.not_personal),
+            "Each word marked as not personal must be between 1 and 80 characters long.",
+        )
         unknown = [kind for kind in self.redact if kind not in PII_KINDS]
         _require(
             not unknown,

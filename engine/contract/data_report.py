@@ -15,7 +15,22 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-FileKind = Literal["csv", "jsonl", "prose", "docx"]
+FileKind = Literal[
+    "csv",
+    "jsonl",
+    "prose",
+    "docx",
+    "xlsx",
+    "ods",
+    "pdf",
+    "epub",
+    "html",
+    "wordpress",
+    "substack",
+    "medium",
+    "rtf",
+    "odt",
+]
 ExampleMode = Literal["prose", "answer"]
 ReadinessLevel = Literal["none", "too_few", "few", "good"]
 
@@ -64,7 +79,8 @@ class FileInfo:
     examples; `dropped` maps a DROP_* reason to a count. `truncated` is True when the file was
     larger than the reading cap and the rest was not used (`notes` says so in words).
     `skipped` is True for a file that was not read at all (unsupported type, hidden, a link
-    leading outside the chosen folder); `notes` says why.
+    leading outside the chosen folder); `notes` says why. A workbook lists its `sheets` and
+    the one read as `sheet`, so the data page can offer the others.
     """
 
     path: str
@@ -81,6 +97,8 @@ class FileInfo:
     truncated: bool = False
     skipped: bool = False
     notes: tuple[str, ...] = ()
+    sheets: tuple[str, ...] = ()
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,11 +131,20 @@ class Readiness:
 
 
 @dataclass(frozen=True)
+class PreviewTurn:
+    """One earlier turn of a conversation: who spoke ("user" or "assistant") and what."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
 class PreviewExample:
     """One example as the model will learn it.
 
     `rendered` is the exact training text made with the model's chat template when a model
-    was given, else "". `heldout` marks examples kept aside for checking.
+    was given, else "". `heldout` marks examples kept aside for checking. `turns` are a
+    conversation's turns before `prompt` (the model learns the assistant's among them too).
     """
 
     response: str
@@ -126,6 +153,7 @@ class PreviewExample:
     source: str = ""
     rendered: str = ""
     heldout: bool = False
+    turns: tuple[PreviewTurn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,12 +162,17 @@ class PiiFinding:
 
     `samples` are a few occurrences in context with the value itself masked
     ("...write to j***@e***.com for..."); the unmasked values never leave the engine.
-    `sources` names where some of them were found ("posts.csv:17").
+    `reasons` says, for each sample in turn, why it was taken for personal data ("a known
+    first name after 'from'"). `sources` names where some of them were found ("posts.csv:17").
+    `words` are the values of the samples, unmasked, for names only, so the user can mark
+    one as not personal; they stay on this computer like everything else.
     """
 
     kind: str
     count: int
     samples: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     redacted: bool = False  # True when DataSettings.redact already replaces this kind
 

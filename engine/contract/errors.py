@@ -1,4 +1,4 @@
-"""Error kinds that cross the process boundary; the GUI words them (gui/messages.py)."""
+"""Error kinds that cross the process boundary; the GUI words them (gui/core/messages.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class ErrorKind(str, Enum):
     TRAINING_DIVERGED = "training_diverged"
     BAD_CONFIG = "bad_config"
     RUN_BUSY = "run_busy"
+    PROCESS_LOST = "process_lost"  # one of several training processes died (docs/server.md)
     INTERNAL_ERROR = "internal_error"
 
 

@@ -28,7 +28,7 @@ Peak memory (what `torch.cuda.max_memory_allocated()` reports; the CUDA context 
 
 T = micro-batch x sequence length (for padded batches: x the longest row).
 
-Calibration (../shared/PERFORMANCE.md, NVIDIA H200): `K_HIDDEN` and `K_INTERMEDIATE` are
+Calibration (docs/performance.md, NVIDIA H200): `K_HIDDEN` and `K_INTERMEDIATE` are
 solved exactly from the two "C" figures (no checkpointing, bf16 frozen weights: 1B 18.0 GiB,
 8B 68.4 GiB, T = 8,192); `BACKWARD_TRANSIENT` from the two "B" figures (1B 2.9, 8B 10.1).
 The baseline's four figures (packed 18.3 / 27.3, padded 26.1 / 36.5 with the longest row at
@@ -142,7 +142,7 @@ class ModelShape:
         return rank * self.layers * per_layer
 
 
-# The two shapes PERFORMANCE.md measured (random weights in these shapes).
+# The two shapes docs/performance.md measured (random weights in these shapes).
 LLAMA_3_2_1B = ModelShape(
     layers=16, hidden=2048, intermediate=8192, heads=32, kv_heads=8, vocab=128256,
     tied_embeddings=True,
@@ -288,7 +288,7 @@ def gpu_class_for_name(name: str | None) -> GpuClass:
     return UNKNOWN_GPU
 
 
-# Efficiency (share of peak) measured on an H200, PERFORMANCE.md; keyed by implementation and
+# Efficiency (share of peak) measured on an H200, docs/performance.md; keyed by implementation and
 # checkpointing; each pair is (efficiency at the 1B shape, efficiency at the 8B shape).
 EFFICIENCY: dict[tuple[Implementation, bool], tuple[float, float]] = {}
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+from engine.contract.chat_protocol import Variant
 from engine.contract.errors import ErrorKind
 
 PROTOCOL_VERSION = 1
+
+# Why a run that kept its adapter ended: trained to the end (of the epochs, or of a
+# --max-steps cap), the user's Stop, or early stopping when the held-out loss stopped improving.
+FinishReason = Literal["completed", "max_steps", "stopped", "early_stopped"]
+LogLevel = Literal["info", "warning"]
 
 
 def _now() -> float:
@@ -135,7 +141,9 @@ class Finished(Event):
     final_loss: float
     best_heldout_loss: float | None
     seconds: float
-    reason: str = "completed"  # completed | stopped | early_stopped | max_steps
+    reason: FinishReason = "completed"
+    tokens_seen: int = 0  # real (non-pad) tokens trained on, over all processes
+    processes: int = 1  # training processes (more than one under accelerate launch)
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ class Failed(Event):
 class Log(Event):
     TYPE: ClassVar[str] = "log"
     message: str
-    level: str = "info"
+    level: LogLevel = "info"
 
 
 @dataclass(frozen=True)
@@ -176,7 +184,7 @@ class ChatToken(Event):
     TYPE: ClassVar[str] = "chat_token"
     request_id: str
     text: str
-    variant: str = "tuned"  # tuned | base
+    variant: Variant = "tuned"
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,7 @@ class ChatDone(Event):
     seconds: float
     first_token_seconds: float
     stopped: bool = False
-    variant: str = "tuned"
+    variant: Variant = "tuned"
 
 
 @dataclass(frozen=True)

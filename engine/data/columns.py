@@ -42,6 +42,8 @@ class NoWritingColumn(EngineError):
         )
         self.path = path
         self.columns = tuple(columns)
+        self.sheets: tuple[str, ...] = ()  # a workbook's sheets, so another can be chosen
+        self.sheet = ""
 
 
 def _key(name: str) -> str:

@@ -5,7 +5,10 @@ The scanner itself is `engine.data.pii` (scan, redact); this module collects wha
 and hands only the texts holding a kind to redact on to `redact`. Scanning costs
 far more than reading, so without redaction only the first rows (up to SCAN_CHARS of text)
 are checked for the preview; with redaction every row is. The values never leave the
-engine: samples show them masked ("j***@e******.c**").
+engine: samples show them masked ("j***@e******.c**"), each with the reason it was taken.
+The one exception is names: the few most frequent ones are reported as written, so the user
+can mark one "not personal" (their brand, their own byline); words so marked
+(DataSettings.not_personal) are left alone in every row.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.contract.data_report import PiiFinding
+from engine.data.names import NameMemory
 
 MAX_SAMPLES = 3
+MAX_WORDS = 8  # names reported as written, for marking "not personal"
 MAX_SOURCES = 5
 CONTEXT_CHARS = 30
 SCAN_CHARS = 2_000_000
@@ -55,13 +60,22 @@ class PersonalData:
     """Scans rows once each; counts by kind, keeps a few masked samples, redacts as asked."""
 
     redact_kinds: tuple[str, ...] = ()
+    not_personal: tuple[str, ...] = ()
     scan_chars: int = SCAN_CHARS
     counts: Counter[str] = field(default_factory=Counter)
     samples: dict[str, list[str]] = field(default_factory=dict)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    names_found: Counter[str] = field(default_factory=Counter)
     sources: dict[str, list[str]] = field(default_factory=dict)
     rows_checked: int = 0
     rows_total: int = 0
     chars_scanned: int = 0
+    # What the name detector learns from row to row (products, everyday words), seeded with
+    # the words the user marked as not personal.
+    names: NameMemory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.names = NameMemory.marked(self.not_personal)
 
     def check_row(self, texts: list[str], source: str) -> tuple[list[str], Counter[str]]:
         """The row's texts, redacted as asked, and how many of each kind were replaced."""
@@ -78,7 +92,7 @@ class PersonalData:
                 out.append(text)
                 continue
             self.chars_scanned += len(text)
-            findings = scan(text)
+            findings = scan(text, names=self.names)
             self._record(text, findings, source)
             out.append(self._redact(text, findings, redacted))
         return out, redacted
@@ -90,6 +104,11 @@ class PersonalData:
             samples = self.samples.setdefault(kind, [])
             if len(samples) < MAX_SAMPLES:
                 samples.append(_in_context(text, findings, index))
+                self.reasons.setdefault(kind, []).append(finding.reason)
+            if kind == "name" and (
+                finding.value in self.names_found or len(self.names_found) < 1000
+            ):
+                self.names_found[finding.value] += 1
             where = self.sources.setdefault(kind, [])
             if len(where) < MAX_SOURCES and source not in where:
                 where.append(source)
@@ -110,6 +129,10 @@ class PersonalData:
                 kind=kind,
                 count=count,
                 samples=tuple(self.samples.get(kind, ())),
+                reasons=tuple(self.reasons.get(kind, ())),
+                words=tuple(w for w, _ in self.names_found.most_common(MAX_WORDS))
+                if kind == "name"
+                else (),
                 sources=tuple(self.sources.get(kind, ())),
                 redacted=kind in self.redact_kinds,
             )

@@ -10,11 +10,14 @@ look-alikes marketing text is full of: card numbers must pass the Luhn checksum,
 mod-97 check, IPs must have valid octets and not follow the word "version", phone numbers must
 have a phone-like shape and not sit next to words such as "order" or "invoice". Where two
 findings overlap, the more specific kind wins (url_token > email > iban > card > ip > phone >
-address > name). Precision and recall on the labelled set: `bench/pii_eval.py`.
+address > name). People's names are found by `engine.data.names` (known names, capitalisation
+and the words around them). Every finding carries a reason in a few words for the Data step.
+Precision and recall on the labelled sets: `bench/pii_eval.py`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import itertools
 import re
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 
 from engine.contract.config import PII_KINDS
 from engine.contract.pii_kinds import PLACEHOLDERS
+from engine.data.names import NameMemory, find_names
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Finding:
     start: int
     end: int
     value: str
+    reason: str = ""
 
 
 # --- email -----------------------------------------------------------------------------------
@@ -350,115 +355,12 @@ def _addresses(text: str) -> Iterator[Finding]:
         yield Finding("address", m.start(), m.start() + len(raw), raw)
 
 
-# --- person names (heuristic) ------------------------------------------------------------------
-
-_NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?"
-_NAME = rf"({_NAME_WORD}(?: {_NAME_WORD}){{0,2}})"
-_FULL_NAME = rf"({_NAME_WORD} {_NAME_WORD})"
-_NOT_NAMES = frozenset(
-    [
-        "All",
-        "Team",
-        "Everyone",
-        "Everybody",
-        "There",
-        "Folks",
-        "Friends",
-        "Guys",
-        "Sir",
-        "Madam",
-        "Customer",
-        "Customers",
-        "Client",
-        "Clients",
-        "Colleagues",
-        "Partners",
-        "Reader",
-        "Readers",
-        "Subscriber",
-        "Subscribers",
-        "Member",
-        "Members",
-        "Valued",
-        "Hiring",
-        "Manager",
-        "Support",
-        "Sales",
-        "Marketing",
-        "Again",
-        "The",
-        "Our",
-        "Your",
-        "This",
-        "That",
-        "Thanks",
-        "Thank",
-        "Regards",
-        "Best",
-        "Cheers",
-        "Morning",
-        "Afternoon",
-        "Evening",
-        "Happy",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "Admin",
-        "Board",
-        "Hello",
-        "Hi",
-        "Dear",
-        "Hey",
-        "World",
-        "Kind",
-        "Warm",
-        "Warmest",
-        "Many",
-        "Sincerely",
-        "Yours",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Prof",
-    ]
-)
-_NAME_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s{_NAME}")
-_NAME_GREETING = re.compile(rf"\b(?:Dear|Hi|Hello|Hey|Thanks|Thank you),?\s{_NAME}")
-_NAME_SIGNOFF = re.compile(
-    rf"\b(?:Regards|Best|Cheers|Thanks|Sincerely|Best wishes|Kind regards|Warm regards|Yours)"
-    rf"\s*,\s*\n?\s*{_NAME}"
-)
-# Running text: only a capitalised first-and-last name right after a cue such as "spoke to"
-# or right before a verb such as "called"; anything looser flags brand and product names.
-_NAME_CUE = re.compile(
-    rf"\b(?:[Ss]poke (?:to|with)|[Tt]alked (?:to|with)|[Mm]et(?: with)?|[Mm]eeting with|"
-    rf"[Cc]all with|[Cc]ontact|[Ll]ead|[Nn]ame|[Aa]ttn|[Cc]lient|[Cc]ustomer|[Aa]uthor|by)"
-    rf":?\s{_FULL_NAME}\b"
-)
-_NAME_BEFORE_VERB = re.compile(
-    rf"{_FULL_NAME} (?:called|emailed|wrote|asked|said|phoned|replied|mentioned|confirmed|"
-    rf"signed|joined|left|visited)\b"
-)
+# --- person names -------------------------------------------------------------------------------
 
 
-def _names(text: str) -> Iterator[Finding]:
-    for pattern in (_NAME_TITLED, _NAME_GREETING, _NAME_SIGNOFF, _NAME_CUE, _NAME_BEFORE_VERB):
-        for m in pattern.finditer(text):
-            words = m.group(1).split()
-            while words and words[-1] in _NOT_NAMES:
-                words.pop()
-            if not words or words[0] in _NOT_NAMES:
-                continue
-            value = " ".join(words)
-            start = m.start(1)
-            if text[start : start + len(value)] != value:
-                value = words[0]
-            yield Finding("name", start, start + len(value), value)
+def _names(text: str, memory: NameMemory | None = None) -> Iterator[Finding]:
+    for found in find_names(text, memory):
+        yield Finding("name", found.start, found.end, found.value, found.reason)
 
 
 # --- putting it together -----------------------------------------------------------------------
@@ -474,9 +376,20 @@ _DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
     "address": _addresses,
     "name": _names,
 }
+# Why a finding of each kind was taken, in a few words for the Data step (names say their own).
+_REASONS = {
+    "url_token": "a link carrying a key or password",
+    "email": "shaped like an email address",
+    "iban": "passes the IBAN checksum",
+    "card": "passes the card checksum",
+    "ip": "shaped like an IP address",
+    "phone": "shaped like a phone number",
+    "address": "a house number and a street word",
+    "name": "a name",
+}
 _DIGIT_KINDS = frozenset({"iban", "card", "phone", "address"})
 _HAS_DIGIT = re.compile(r"\d")
-assert set(_DETECTORS) == set(PII_KINDS)
+assert set(_DETECTORS) == set(PII_KINDS) == set(_REASONS)
 
 
 def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
@@ -491,8 +404,14 @@ def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
     return [kind for kind in _DETECTORS if kind in chosen]
 
 
-def scan(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
-    """All personal data of the given kinds (all kinds when None), non-overlapping, in order."""
+def scan(
+    text: str, kinds: Iterable[str] | None = None, names: NameMemory | None = None
+) -> list[Finding]:
+    """All personal data of the given kinds (all kinds when None), non-overlapping, in order.
+
+    `names` carries what the name detector learnt from earlier rows of the same data, and
+    the words the user marked "not personal"; without it each text is judged alone.
+    """
     # Every detector runs even when only some kinds are asked for, so that overlaps resolve
     # the same way: redacting phones alone must not eat the digits of a card or an email.
     wanted = set(_check_kinds(kinds))
@@ -503,11 +422,14 @@ def scan(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
     for kind in _DETECTORS:
         if kind in _DIGIT_KINDS and not has_digit:
             continue
-        for finding in _DETECTORS[kind](text):
+        found = _names(text, names) if kind == "name" else _DETECTORS[kind](text)
+        for finding in found:
             if finding.end <= finding.start:
                 continue
             if any(finding.start < t.end and t.start < finding.end for t in taken):
                 continue
+            if not finding.reason:
+                finding = dataclasses.replace(finding, reason=_REASONS[kind])
             taken.append(finding)
     return sorted((f for f in taken if f.kind in wanted), key=lambda f: f.start)
 

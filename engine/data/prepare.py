@@ -39,13 +39,15 @@ from engine.data.chunking import (
     split_paragraphs,
 )
 from engine.data.columns import NoWritingColumn
+from engine.data.documents import DOCUMENT_KINDS, document_paragraphs
 from engine.data.examples import Example
 from engine.data.personal import PersonalData
-from engine.data.prose import chunk_budget, read_prose
+from engine.data.prose import chunk_budget, prose_paragraphs, read_prose
 from engine.data.reading import FileStats, ReadCap, Row
 from engine.data.report import build_manifest, build_report, no_usable_rows
 from engine.data.sources import SourceFile, expand
 from engine.data.tabular import read_csv, read_jsonl
+from engine.data.workbook import read_workbook
 from engine.emit import Emitter
 
 Render = Callable[[Example], str]
@@ -79,6 +81,8 @@ class _Builder:
         text = normalise(row.text)
         prompt = normalise(row.prompt) if row.prompt else ""
         system = normalise(row.system) if row.system else ""
+        roles = [role for role, _ in row.history]
+        earlier = [normalise(turn) for _, turn in row.history]
         if not text:
             stats.dropped[DROP_EMPTY] += 1
             return
@@ -87,23 +91,26 @@ class _Builder:
             return
         if settings.drop_duplicates:
             key = hashlib.blake2b(
-                f"{prompt}\0{system}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16
+                "\0".join([*earlier, prompt, system, text]).encode("utf-8", "surrogatepass"),
+                digest_size=16,
             ).digest()
             if key in self.seen:
                 stats.dropped[DROP_DUPLICATE] += 1
                 return
             self.seen.add(key)
-        (text, prompt, system), redacted = self.personal.check_row(
-            [text, prompt, system], row.source
+        (text, prompt, system, *earlier), redacted = self.personal.check_row(
+            [text, prompt, system, *earlier], row.source
         )
+        history = tuple(zip(roles, earlier, strict=True))
         if redacted:
             stats.redactions.update(redacted)
         if prompt:
             tokens = self.count(prompt) + self.count(text) + self.count(system)
+            tokens += sum(self.count(turn) for turn in earlier)
             if tokens > settings.max_example_tokens:
                 stats.dropped[DROP_TOO_LONG] += 1
                 return
-            self.examples.append(Example(text, prompt, system or None, row.source))
+            self.examples.append(Example(text, prompt, system or None, row.source, history))
             self.total_tokens += tokens
             stats.rows_kept += 1
             return
@@ -132,7 +139,13 @@ def _rows(source: SourceFile, stats: FileStats, settings: DataSettings, count: C
         return read_csv(source.path, stats, settings, cap)
     if source.kind == "jsonl":
         return read_jsonl(source.path, stats, settings, cap)
-    return read_prose(source.path, stats, settings.max_example_tokens, count, cap)
+    if source.kind in ("xlsx", "ods"):
+        return read_workbook(source.path, stats, settings, cap)
+    if source.kind in DOCUMENT_KINDS:
+        paragraphs = document_paragraphs(source.kind, source.path, stats, settings)
+    else:
+        paragraphs = prose_paragraphs(source.path, stats)
+    return read_prose(source.path, stats, paragraphs, settings.max_example_tokens, count, cap)
 
 
 def _read_file(source: SourceFile, stats: FileStats, builder: _Builder, cap: ReadCap) -> None:
@@ -214,7 +227,7 @@ def prepare_examples(
     count = count_tokens or estimate_tokens
     files, skipped = expand(settings.sources, settings.format)
     cap = ReadCap()
-    builder = _Builder(settings, count, PersonalData(tuple(settings.redact)))
+    builder = _Builder(settings, count, PersonalData(tuple(settings.redact), settings.not_personal))
     all_stats: list[tuple[str, FileStats]] = []
     for number, source in enumerate(files, 1):
         stats = FileStats(source.path, source.kind)

@@ -1,4 +1,7 @@
-"""Reading prose: .txt, .md and .docx into paragraph-aware chunks that fit the token budget.
+"""Reading prose: documents into paragraph-aware chunks that fit the token budget.
+
+.txt, .md and .docx are read here; the other documents (PDF, EPUB, web pages, blog exports,
+.rtf, .odt) come as paragraph streams from engine.data.documents and are chunked the same way.
 
 A document is a run of sections (a Markdown heading or a Word "Heading"/"Title" paragraph
 starts one); chunks never cross a section, and each keeps the section's title so a derived
@@ -98,18 +101,26 @@ def _docx_paragraphs(path: Path, notes: list[str]) -> Paragraphs:
         yield section, title, text
 
 
-def read_prose(
-    path: Path, stats: FileStats, max_example_tokens: int, count: CountTokens, cap: ReadCap
-) -> Iterator[Row]:
-    """Chunks of a .txt, .md or .docx file as prose rows (already within the budget)."""
+def prose_paragraphs(path: Path, stats: FileStats) -> Paragraphs:
+    """The paragraph stream of a .txt, .md or .docx file (sets the kind and encoding)."""
     if path.suffix.lower() == ".docx":
         stats.kind = "docx"
-        paragraphs = _docx_paragraphs(path, stats.notes)
-    else:
-        stats.kind = "prose"
-        stats.encoding = detect_encoding(path, "text file")
-        markdown = path.suffix.lower() in (".md", ".markdown")
-        paragraphs = _text_paragraphs(path, stats.encoding, markdown)
+        return _docx_paragraphs(path, stats.notes)
+    stats.kind = "prose"
+    stats.encoding = detect_encoding(path, "text file")
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    return _text_paragraphs(path, stats.encoding, markdown)
+
+
+def read_prose(
+    path: Path,
+    stats: FileStats,
+    paragraphs: Paragraphs,
+    max_example_tokens: int,
+    count: CountTokens,
+    cap: ReadCap,
+) -> Iterator[Row]:
+    """Chunks of a document's paragraphs as prose rows (already within the budget)."""
     budget = chunk_budget(max_example_tokens)
     seen_any = False
     for number, (_, grouped) in enumerate(groupby(paragraphs, key=lambda item: item[0])):
@@ -136,7 +147,8 @@ def read_prose(
     if not seen_any and not stats.truncated:
         raise EngineError(
             ErrorKind.BAD_DATA_FILE,
-            f"'{path.name}' is empty. Choose a file that holds your writing.",
+            f"'{path.name}' holds no text Quillora could read. Choose a file that holds "
+            "your writing.",
             detail=f"{path}: no text",
         )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.contract.data_report import DROP_REASONS, ColumnMapping, FileInfo
+from engine.data.examples import Turn
 
 # A file far larger than any style needs is read only up to this much (the rest is reported
 # as not used); it keeps memory bounded whatever the user drops in.
@@ -29,6 +30,7 @@ class Row:
     system: str | None = None
     title: str = ""
     part: int = 0
+    history: tuple[Turn, ...] = ()  # a conversation's turns before `prompt` (Example.history)
     chunked: bool = False  # prose already cut to the token budget by the reader
 
 
@@ -69,6 +71,8 @@ class FileStats:
     truncated: bool = False
     skipped: bool = False
     notes: list[str] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()  # a workbook's sheets, and the one read
+    sheet: str = ""
 
     def fill_identity(self) -> None:
         """Size and SHA-256 of the file as it is on disk (streamed, read-only)."""
@@ -98,6 +102,8 @@ class FileStats:
             truncated=self.truncated,
             skipped=self.skipped,
             notes=tuple(self.notes),
+            sheets=self.sheets,
+            sheet=self.sheet,
         )
 
     def to_manifest(self, display: str, rights: str) -> dict[str, object]:
@@ -109,6 +115,7 @@ class FileStats:
             "size_bytes": self.size_bytes,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
+            "sheet": self.sheet,
             "mapping": None
             if self.mapping is None
             else {

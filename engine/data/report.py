@@ -16,6 +16,7 @@ from engine.contract.data_report import (
     DROP_UNREADABLE,
     DataPreview,
     PreviewExample,
+    PreviewTurn,
     Readiness,
 )
 from engine.contract.errors import EngineError, ErrorKind
@@ -164,6 +165,7 @@ def build_report(
             source=e.source,
             rendered=render(e) if render is not None else "",
             heldout=id(e) in held,
+            turns=tuple(PreviewTurn(role, text) for role, text in e.history),
         )
         for e in examples[:PREVIEW_EXAMPLES]
     )
@@ -200,6 +202,8 @@ def build_manifest(
             "min_example_chars": settings.min_example_chars,
             "drop_duplicates": settings.drop_duplicates,
             "redact": list(settings.redact),
+            # How many, not which: a byline marked "not personal" still names a person.
+            "not_personal_count": len(settings.not_personal),
         },
         "train_examples": train,
         "heldout_examples": heldout,

@@ -24,14 +24,25 @@ KINDS = {
     ".md": "prose",
     ".markdown": "prose",
     ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".ods": "ods",
+    ".pdf": "pdf",
+    ".epub": "epub",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".xml": "wordpress",
+    ".zip": "export",
+    ".rtf": "rtf",
+    ".odt": "odt",
 }
+# Kinds whose file is not plain text: the "read as" format choice never applies to them.
+_BINARY_KINDS = {"docx", "xlsx", "ods", "pdf", "epub", "html", "wordpress", "export", "rtf", "odt"}
 _ADVICE = {
-    ".xlsx": "save it from Excel as CSV (UTF-8)",
-    ".xls": "save it from Excel as CSV (UTF-8)",
-    ".numbers": "export it from Numbers as CSV",
+    ".xls": "save it from Excel as .xlsx or CSV (UTF-8)",
+    ".numbers": "export it from Numbers as .xlsx or CSV",
     ".doc": "save it from Word as .docx",
-    ".pdf": "copy its text into a .txt or .docx file",
-    ".rtf": "save it as .docx or .txt",
     ".pages": "export it from Pages as .docx",
     ".json": "save it as JSON Lines (.jsonl), one example per line",
 }
@@ -43,7 +54,7 @@ class SourceFile:
     """A file to read: where it is, what kind, and how to name it to the user."""
 
     path: Path
-    kind: str  # csv | jsonl | prose | docx
+    kind: str  # csv | jsonl | prose | docx | xlsx | ods | one of documents.DOCUMENT_KINDS
     display: str  # relative to the chosen folder, or the file name
     in_folder: bool = False  # found inside a chosen folder (problems skip it, not fail)
 
@@ -57,7 +68,7 @@ class Skipped:
 def kind_of(path: Path, forced: str = "auto") -> str:
     """The reader for `path` ("" when unsupported); `forced` is DataSettings.format."""
     kind = KINDS.get(path.suffix.lower(), "")
-    if forced != "auto" and kind != "docx":
+    if forced != "auto" and kind not in _BINARY_KINDS:
         return forced
     return kind
 
@@ -67,7 +78,10 @@ def _unsupported(path: Path) -> str:
     what = f"'{path.suffix}' files" if path.suffix else "files without an extension"
     if advice:
         return f"Quillora cannot read {what}: {advice}."
-    return f"Quillora cannot read {what}; it reads CSV, JSONL, .txt, .md and .docx."
+    return (
+        f"Quillora cannot read {what}; it reads CSV, JSONL, Excel, .txt, .md, .docx, .odt, "
+        ".rtf, PDF, EPUB, web pages and blog exports."
+    )
 
 
 def _hidden(name: str, path: Path | None = None) -> bool:
@@ -116,7 +130,10 @@ def _walk(root: Path, forced: str, files: list[SourceFile], skipped: list[Skippe
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
         # Prune hidden folders; folder links are never followed (no loops, no escapes).
-        dirs[:] = sorted((d for d in dirs if not _hidden(d, here / d)), key=str.casefold)
+        dirs[:] = sorted(
+            (d for d in dirs if not _hidden(d, here / d) and not _page_assets(here, d)),
+            key=str.casefold,
+        )
         for d in list(dirs):
             if (here / d).is_symlink():
                 dirs.remove(d)
@@ -143,6 +160,19 @@ def _walk(root: Path, forced: str, files: list[SourceFile], skipped: list[Skippe
                 skipped.append(Skipped(display, _unsupported(path)))
                 continue
             files.append(SourceFile(path, kind, display, in_folder=True))
+
+
+# A browser's "Web Page, complete" saves Page.html beside a Page_files folder of scripts,
+# styles and embedded frames (adverts, widgets): furniture, not more writing.
+_ASSET_SUFFIXES = ("_files", "-Dateien", "_archivos", "_fichiers", "_file")
+
+
+def _page_assets(folder: Path, name: str) -> bool:
+    for suffix in _ASSET_SUFFIXES:
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return any((folder / f"{stem}{ext}").is_file() for ext in (".html", ".htm"))
+    return False
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from engine.contract.config import DataSettings
 from engine.contract.data_report import DROP_UNREADABLE, ColumnMapping
 from engine.contract.errors import EngineError, ErrorKind
 from engine.data.columns import PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, _key, choose_mapping
+from engine.data.examples import Turn
 from engine.data.reading import FileStats, ReadCap, Row
 from engine.data.textfile import detect_encoding, open_text
 
@@ -97,7 +98,7 @@ def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap)
             stats.delimiter = sniff_delimiter(sample, path.suffix.lower())
         reader = csv.reader(handle, delimiter=stats.delimiter)
         try:
-            yield from _read_rows(path, reader, stats, settings, cap)
+            yield from read_table_rows(path, reader, stats, settings, cap)
         except csv.Error as exc:
             raise EngineError(
                 ErrorKind.BAD_DATA_FILE,
@@ -107,9 +108,18 @@ def read_csv(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCap)
             ) from exc
 
 
-def _read_rows(
-    path: Path, reader: Any, stats: FileStats, settings: DataSettings, cap: ReadCap
+def read_table_rows(
+    path: Path,
+    reader: Iterable[list[str]],
+    stats: FileStats,
+    settings: DataSettings,
+    cap: ReadCap,
+    label: str = "",
 ) -> Iterator[Row]:
+    """Rows of a table (a CSV file or a workbook's sheet): header, column guess, then rows.
+
+    `label` names the table in each row's source (default: the file name).
+    """
     rows = (row for row in reader if any(cell.strip() for cell in row))
     first = next(rows, None)
     if first is None:
@@ -149,7 +159,7 @@ def _read_rows(
         stats.rows_read += 1
         item = Row(
             text=cell(row, text_at),
-            source=f"{path.name}:{number}",
+            source=f"{label or path.name}:{number}",
             prompt=cell(row, prompt_at) if prompt_at >= 0 else None,
             system=cell(row, system_at) or None,
         )
@@ -168,7 +178,7 @@ def read_jsonl(path: Path, stats: FileStats, settings: DataSettings, cap: ReadCa
         objects = [(n, _parse(line)) for n, line in head]
         keys: dict[str, None] = {}
         for _, obj in objects:
-            if isinstance(obj, dict) and "messages" not in obj:
+            if isinstance(obj, dict) and _turns(obj) is None:
                 keys.update(dict.fromkeys(k for k, v in obj.items() if isinstance(v, str)))
         mapping = None
         if keys:
@@ -210,32 +220,78 @@ def _content(value: Any) -> str:
     return ""
 
 
+# Speaker names of the common chat shapes: OpenAI-style "messages" (role/content) and
+# ShareGPT-style "conversations" (from/value).
+_ROLES = {
+    "system": "system",
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "gpt": "assistant",
+    "model": "assistant",
+    "chatgpt": "assistant",
+    "bot": "assistant",
+}
+
+
+def _turns(obj: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """A chat's (role, text) turns in either shape, or None when `obj` is not a chat."""
+    for key, role_key, text_key in (
+        ("messages", "role", "content"),
+        ("conversations", "from", "value"),
+        ("conversation", "from", "value"),
+    ):
+        messages = obj.get(key)
+        if isinstance(messages, list):
+            turns = []
+            for message in messages:
+                if not isinstance(message, dict):
+                    continue
+                role = _ROLES.get(str(message.get(role_key, "")).lower())
+                if role is None and role_key == "from":  # ShareGPT files mixing both spellings
+                    role = _ROLES.get(str(message.get("role", "")).lower())
+                text = _content(message.get(text_key, message.get("content")))
+                if role and text.strip():
+                    turns.append((role, text))
+            return turns
+    return None
+
+
+def _conversation_row(turns: list[tuple[str, str]], source: str) -> Row | None:
+    """One row for a whole conversation: its last reply is `text`, the turns before it are
+    `history`. Nothing before the first user message can be answered, so it is left out."""
+    system = "\n\n".join(text for role, text in turns if role == "system") or None
+    spoken: list[Turn] = []
+    for role, text in turns:
+        if role == "system" or (not spoken and role != "user"):
+            continue
+        if spoken and spoken[-1][0] == role:  # two messages in a row from one side: one turn
+            text = f"{spoken.pop()[1]}\n\n{text}"
+        spoken.append(("user", text) if role == "user" else ("assistant", text))
+    if spoken and spoken[-1][0] == "user":
+        spoken.pop()  # a final question without an answer teaches nothing
+    if len(spoken) < 2:
+        return None
+    history, prompt, reply = tuple(spoken[:-2]), spoken[-2][1], spoken[-1][1]
+    return Row(text=reply, source=source, prompt=prompt, system=system, history=history)
+
+
 def _rows_from_object(
     obj: Any, mapping: ColumnMapping | None, source: str, stats: FileStats
 ) -> Iterator[Row]:
     if not isinstance(obj, dict):
         return
-    messages = obj.get("messages")
-    if isinstance(messages, list):
-        system: str | None = None
-        last_user: str | None = None
-        replies = 0
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            role, content = message.get("role"), _content(message.get("content"))
-            if role == "system":
-                system = content
-            elif role == "user":
-                last_user = content
-            elif role == "assistant" and last_user is not None:
-                replies += 1
-                yield Row(text=content, source=source, prompt=last_user, system=system)
-        if replies > 1 and not any("several turns" in n for n in stats.notes):
+    turns = _turns(obj)
+    if turns is not None:
+        row = _conversation_row(turns, source)
+        if row is None:
+            return
+        if row.history and not any("several turns" in n for n in stats.notes):
             stats.notes.append(
-                "Conversations with several turns became one example per reply, each "
-                "answering the message just before it."
+                "Conversations with several turns are kept whole: the model learns every "
+                "reply with the whole conversation before it."
             )
+        yield row
         return
     if mapping is None:
         return

@@ -103,7 +103,7 @@ def export_merged(
 def export_gguf(
     info: RunInfo,
     out: Path,
-    quant: str = "q8_0",
+    quant: str = "q4_k_m",
     overwrite: bool = False,
     progress: Progress = _no_progress,
 ) -> ExportResult:
@@ -170,7 +170,7 @@ def export_run(
     info: RunInfo,
     fmt: str,
     out: Path,
-    quant: str = "q8_0",
+    quant: str = "q4_k_m",
     overwrite: bool = False,
     progress: Progress = _no_progress,
 ) -> ExportResult:

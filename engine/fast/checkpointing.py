@@ -1,7 +1,7 @@
 """Selective activation recomputation: gradient checkpointing on only some decoder layers.
 
 Checkpointing every layer saves the most memory but recomputes a whole forward pass (about
-1.4x slower than none, PERFORMANCE.md "Headroom" B against C). The memory plan
+1.4x slower than none, docs/performance.md, variants B against C). The memory plan
 (`estimates.least_recompute`, `presets.derive(...).checkpointed_layers`) says how few layers
 must recompute to fit the card; this applies it. transformers (5.x) decoder layers are
 `GradientCheckpointingLayer`s that each honour their own `gradient_checkpointing` flag, so

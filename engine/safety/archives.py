@@ -1,6 +1,6 @@
-"""Opening zip-based documents (.docx) only when their declared sizes are sane.
+"""Opening zip-based documents (.docx, .xlsx, .epub, .odt, blog exports) only when sane.
 
-A .docx is a zip archive; a hostile one (a "zip bomb") holds a document.xml that inflates
+A .docx (like a workbook, an e-book or an export) is a zip archive; a hostile one (a "zip bomb") holds a document.xml that inflates
 from kilobytes to gigabytes. python-docx would inflate it whole into memory, so the archive's
 directory is checked first: limits on the total and per-member uncompressed size, the number
 of members and the compression ratio. Python's zipfile never inflates a member past its
@@ -19,20 +19,42 @@ MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of a document (document.xml, an image)
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_RATIO = 200  # text XML compresses well, but not a thousandfold
+# The methods office suites and exporters use (and Python's zipfile reads without extras).
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 
 
-def check_zip_limits(path: Path, what: str = "Word document") -> None:
-    """Raise BAD_DATA_FILE if `path` would inflate beyond the limits above."""
+def check_zip_limits(
+    path: Path,
+    what: str = "Word document",
+    advice: str = "Open it in Word and save it again as .docx.",
+) -> None:
+    """Raise BAD_DATA_FILE if `path` would inflate beyond the limits above.
+
+    `what` names the document in the message ("Excel workbook") and `advice` is the next step
+    for a damaged one.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    # NotImplementedError: a damaged directory claiming a zip version or method Python lacks.
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise EngineError(
             ErrorKind.BAD_DATA_FILE,
-            f"'{path.name}' is damaged and cannot be opened as a {what}. Open it in Word and "
-            "save it again as .docx.",
+            f"'{path.name}' is damaged and cannot be opened as a {what}. {advice}",
             detail=f"{path}: {exc!r}",
         ) from exc
+    unreadable = [
+        m.filename
+        for m in members
+        if m.flag_bits & 0x1 or m.compress_type not in _METHODS  # encrypted, or an odd method
+    ]
+    if unreadable:
+        raise EngineError(
+            ErrorKind.BAD_DATA_FILE,
+            f"'{path.name}' is damaged or protected with a password, so it cannot be opened as "
+            f"a {what}. {advice}",
+            detail=f"{path}: encrypted or unsupported members {unreadable[:5]}",
+        )
     total = sum(m.file_size for m in members)
     worst = max(members, key=lambda m: m.file_size, default=None)
     ratio = 0.0

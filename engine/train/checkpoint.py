@@ -40,6 +40,7 @@ class TrainerState:
     data_fingerprint: str = ""
     total_steps: int = 0
     seconds: float = 0.0
+    tokens_seen: int = 0  # real tokens trained on so far, over all processes
     loss_history: list[list[float]] = field(default_factory=list)  # [step, loss]
 
     @classmethod

@@ -5,6 +5,10 @@ loss only on what the model should write, warm-up + cosine learning rate, gradie
 accumulation, clipping, held-out evaluation with early stopping, atomic checkpoints,
 pause / stop / cancel between steps, halving the micro-batch on out-of-memory, and stopping
 on a diverged (NaN) loss with the last good checkpoint kept.
+
+Under `accelerate launch` several processes run this same loop, each on its share of every
+step's rows, with the gradients summed between them (engine.train.ranks): the steps, the
+learning rate and what a step learns from are those of one process.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.config import RunConfig
 from engine.contract.errors import EngineError, ErrorKind
@@ -22,6 +26,8 @@ from engine.contract.events import (
     DataPrepared,
     Evaluation,
     Finished,
+    FinishReason,
+    Log,
     MicroBatchReduced,
     Paused,
     Resumed,
@@ -44,9 +50,15 @@ from engine.train.checkpoint import TrainerState, fingerprint, resume_state
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
 from engine.train.faults import Faults
-from engine.train.losses import evaluate, summed_loss, trained_tokens
+from engine.train.losses import heldout_sums, summed_loss, trained_tokens
 from engine.train.packing import Row, collate, eval_rows, plan_steps
+from engine.train.ranks import Ranks
 from engine.train.schedule import learning_rate_at
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from torch.optim import Optimizer
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ class Outcome:
     """How the run ended, and the trained model (still in memory, for callers that test it)."""
 
     finished: Finished
-    model: Any
+    model: PeftModel
 
 
 @dataclass
@@ -68,45 +80,85 @@ class DataCounts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def train(
-    config: RunConfig,
-    model_folder: Path,
-    train_examples: list[Example],
-    heldout_examples: list[Example],
-    run: RunFolder,
-    emitter: Emitter,
-    control: ControlState | None = None,
-    faults: Faults | None = None,
-    resume: bool = False,
-    counts: DataCounts | None = None,
-    checkpointed_layers: int | None = None,
-    tokenizer: Any = None,
-) -> Outcome:
-    """Train a LoRA adapter on `train_examples` into `run`; the caller emits `finished`.
+@dataclass(frozen=True)
+class TrainingJob:
+    """What one call of `train` works on: settings, data, where to write and how to report.
 
     `checkpointed_layers` is the memory plan's count of decoder layers to recompute (None:
     all of them, when gradient checkpointing is on). `tokenizer`: the caller's, when it has
     already loaded the model folder's (engine.modeling.load_tokenizer), so it is not loaded
     twice.
     """
+
+    config: RunConfig
+    model_folder: Path
+    train_examples: list[Example]
+    heldout_examples: list[Example]
+    run: RunFolder
+    emitter: Emitter
+    control: ControlState = field(default_factory=ControlState)
+    faults: Faults = field(default_factory=Faults)
+    resume: bool = False
+    counts: DataCounts = field(default_factory=DataCounts)
+    checkpointed_layers: int | None = None
+    tokenizer: PreTrainedTokenizerBase | None = None
+    ranks: Ranks = field(default_factory=Ranks)
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """The pieces every step, check and checkpoint uses, fixed once the model is loaded."""
+
+    model: PeftModel
+    optimizer: Optimizer
+    pad_id: int
+    device: str
+    emitter: Emitter
+    faults: Faults
+    ranks: Ranks
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out examples packed into rows (the same rows at every check)."""
+
+    rows: list[Row]
+    examples: list[EncodedExample]
+    patience: int
+
+
+class Stopwatch:
+    """Training time that survives resumes: the seconds since the last lap go into the state."""
+
+    def __init__(self) -> None:
+        self._since = time.monotonic()
+
+    def lap(self) -> float:
+        now = time.monotonic()
+        elapsed, self._since = now - self._since, now
+        return elapsed
+
+
+def train(job: TrainingJob) -> Outcome:
+    """Train a LoRA adapter on the job's examples into its run folder; the caller emits
+    `finished`."""
     import torch
 
+    config, run, emitter, control, ranks = job.config, job.run, job.emitter, job.control, job.ranks
     settings = config.training
-    control = control or ControlState()
-    faults = faults or Faults()
     # 1. Where to run, and the tokenizer.
     placement = choose_placement()
     if placement.device == "cpu":
         configure_cpu_threads()
     torch.manual_seed(settings.seed)
-    if tokenizer is None:
-        tokenizer = load_tokenizer(model_folder)
-    pad_id = tokenizer.pad_token_id
+    tokenizer = job.tokenizer or load_tokenizer(job.model_folder)
     vocab_size = len(tokenizer)
 
     # 2. Token ids and labels; the whole run's step plan.
-    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in train_examples]
-    heldout_set = [encode_example(tokenizer, e, settings.sequence_length) for e in heldout_examples]
+    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in job.train_examples]
+    heldout_set = [
+        encode_example(tokenizer, e, settings.sequence_length) for e in job.heldout_examples
+    ]
     train_set = [e for e in train_set if e.trained_tokens > 0]
     if not train_set:
         raise EngineError(ErrorKind.NO_USABLE_ROWS, "None of the examples has text to learn from.")
@@ -119,13 +171,17 @@ def train(
         settings.seed,
         settings.max_steps,
     )
-    heldout_rows = eval_rows([len(e) for e in heldout_set], settings.sequence_length)
-    counts = counts or DataCounts()
+    heldout = HeldOut(
+        rows=eval_rows([len(e) for e in heldout_set], settings.sequence_length),
+        examples=heldout_set,
+        patience=settings.early_stopping_patience,
+    )
+    counts = job.counts
     emitter.emit(
         DataPrepared(
-            examples=len(train_examples) + len(heldout_examples),
-            train_examples=len(train_examples),
-            heldout_examples=len(heldout_examples),
+            examples=len(job.train_examples) + len(job.heldout_examples),
+            train_examples=len(job.train_examples),
+            heldout_examples=len(job.heldout_examples),
             dropped=counts.dropped,
             total_tokens=sum(len(e) for e in train_set) + sum(len(e) for e in heldout_set),
             packed_rows=plan.rows_per_epoch,
@@ -134,6 +190,14 @@ def train(
             too_short=counts.too_short,
         )
     )
+    if rows_per_step < ranks.count:
+        emitter.emit(
+            Log(
+                message=f"Each step learns from {rows_per_step} rows, fewer than the "
+                f"{ranks.count} training processes: some of them will wait. Raise the "
+                "micro-batch or the accumulation to keep them all busy."
+            )
+        )
     total_steps = plan.total_steps
     warmup_steps = round(settings.warmup_fraction * total_steps)
     eval_every = settings.eval_every or max(1, total_steps // 8)
@@ -141,12 +205,16 @@ def train(
 
     # 3. The 4-bit base model with LoRA, and the optimizer.
     model = load_4bit_model(
-        model_folder, placement, settings.gradient_checkpointing, checkpointed_layers
+        job.model_folder, placement, settings.gradient_checkpointing, job.checkpointed_layers
     )
     model = attach_lora(model, config.lora)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
+    ranks.same_weights(trainable)
     optimizer = make_optimizer(trainable, config, placement.device)
+    bench = Workbench(
+        model, optimizer, tokenizer.pad_token_id, placement.device, emitter, job.faults, ranks
+    )
 
     # 4. Fresh state, or the latest checkpoint's.
     state = TrainerState(
@@ -154,40 +222,32 @@ def train(
         data_fingerprint=fingerprint(train_set, heldout_set, plan.steps),
         total_steps=total_steps,
     )
-    if resume:
+    if job.resume:
         state = resume_state(run.checkpoints, model, optimizer, state.data_fingerprint)
-
-    def save_checkpoint() -> None:
-        state.seconds += time.monotonic() - started_at[0]
-        started_at[0] = time.monotonic()
-        path = write_checkpoint(run.checkpoints, model, optimizer, state, faults)
-        emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
-
-    started_at = [time.monotonic()]
+    stopwatch = Stopwatch()
     step_seconds: list[float] = []
-    reason = "max_steps" if settings.max_steps else "completed"
+    reason: FinishReason = "max_steps" if settings.max_steps else "completed"
 
     best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
-    if heldout_rows and not resume:  # the starting point of the held-out curve
-        _evaluate(
-            model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
-        )
+    if heldout.rows and not job.resume:  # the starting point of the held-out curve
+        _evaluate(bench, heldout, state)
         best_weights = _lora_snapshot(model)
 
     # 5. The loop: one optimizer step per planned list of rows.
     while state.step < total_steps:
-        if control.paused:
+        requests = ranks.requests(control)  # process 0's, on every process
+        if requests.paused:
             emitter.emit(Paused(step=state.step))
-            control.wait_while_paused()
+            requests = ranks.wait_while_paused(control)
             emitter.emit(Resumed(step=state.step))
-        if control.cancel_requested:
+        if requests.cancel:
             raise EngineError(
                 ErrorKind.CANCELLED,
                 "Training was cancelled. The last checkpoint is kept, so the run can be resumed.",
             )
-        if control.stop_requested:
+        if requests.stop:
             reason = "stopped"
-            save_checkpoint()
+            _save_checkpoint(bench, run, state, stopwatch)
             break
 
         step_started = time.monotonic()
@@ -196,13 +256,13 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = lr
 
-        loss_sum, real_tokens, out_of_memory = _forward_backward(
-            model, rows, train_set, state, pad_id, placement.device, faults
-        )
-        if out_of_memory:
+        loss_sum, real_tokens, out_of_memory = _forward_backward(bench, rows, train_set, state)
+        if ranks.any(out_of_memory):
             optimizer.zero_grad(set_to_none=True)
             _reduce_micro_batch(state, rows_per_step, emitter)
-            continue  # retry the same step with smaller micro-batches
+            continue  # retry the same step with smaller micro-batches, on every process
+        ranks.sum_gradients(trainable)
+        loss_sum, real_tokens = ranks.total(loss_sum, real_tokens)
         # One host synchronisation a step: the loss and the gradient norm come back together.
         # Clipping before the divergence check is harmless: a diverged step's gradients are
         # dropped below before they reach the weights.
@@ -222,6 +282,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
         state.last_loss = loss
+        state.tokens_seen += real_tokens
         state.loss_history.append([state.step, round(loss, 5)])
 
         step_seconds.append(time.monotonic() - step_started)
@@ -241,35 +302,34 @@ def train(
         )
 
         last_step = state.step == total_steps
-        if heldout_rows and (state.step % eval_every == 0 or last_step):
-            improved = _evaluate(
-                model, heldout_rows, heldout_set, state, pad_id, placement.device, config, emitter
-            )
-            patience = settings.early_stopping_patience
-            if improved:
+        if heldout.rows and (state.step % eval_every == 0 or last_step):
+            if _evaluate(bench, heldout, state):
                 best_weights = _lora_snapshot(model)
-            elif patience and state.evals_without_improvement >= patience:
+            elif heldout.patience and state.evals_without_improvement >= heldout.patience:
                 reason = "early_stopped"
                 if best_weights is not None:  # keep the version that did best on the check
                     _restore_lora(model, best_weights)
                 break
         if state.step % checkpoint_every == 0 and not last_step:
-            save_checkpoint()
+            _save_checkpoint(bench, run, state, stopwatch)
 
     # 6. The final adapter, with the tokenizer beside it so it can be used on its own.
     # All-or-nothing (engine.safety.atomic): a kill or a full disk mid-write never leaves an
     # adapter/ that looks finished.
-    with replaced_folder(run.adapter) as staging:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+    if ranks.main:
+        with replaced_folder(run.adapter) as staging:
+            model.save_pretrained(str(staging))
+            tokenizer.save_pretrained(staging)
     finished = Finished(
         run_dir=str(run.path),
         adapter_dir=str(run.adapter),
         steps=state.step,
         final_loss=round(state.last_loss, 5),
         best_heldout_loss=state.best_heldout_loss,
-        seconds=round(state.seconds + time.monotonic() - started_at[0], 2),
+        seconds=round(state.seconds + stopwatch.lap(), 2),
         reason=reason,
+        tokens_seen=state.tokens_seen,
+        processes=ranks.count,
     )
     return Outcome(finished, model)
 
@@ -304,15 +364,13 @@ def make_optimizer(trainable: list[Any], config: RunConfig, device: str) -> Any:
 
 
 def _forward_backward(
-    model: Any,
-    rows: list[Row],
-    examples: list[EncodedExample],
-    state: TrainerState,
-    pad_id: int,
-    device: str,
-    faults: Faults,
+    bench: Workbench, rows: list[Row], examples: list[EncodedExample], state: TrainerState
 ) -> tuple[Any, int, bool]:
-    """Accumulate one step's gradients; returns (mean token loss, real tokens, out of memory).
+    """Accumulate this process's share of one step's gradients; returns (its part of the mean
+    token loss, its real tokens, out of memory).
+
+    Every share is divided by the whole step's trained tokens, so the processes' parts add
+    up to the one-process step.
 
     The loss stays a device tensor (None on out-of-memory): the caller reads it back together
     with the gradient norm, in one synchronisation.
@@ -323,15 +381,20 @@ def _forward_backward(
     import torch
 
     step_tokens = max(trained_tokens(rows, examples), 1)
-    loss_total: Any = 0.0  # stays on the device: one synchronisation a step, not a micro-batch
+    loss_total: Any = torch.zeros(
+        (), device=bench.device
+    )  # stays on the device: one synchronisation a step, not a micro-batch
     real_tokens = 0
+    faults = bench.faults
     poison = faults.poison(state.step + 1)
     try:
-        for start in range(0, len(rows), state.micro_batch_size):
+        mine = bench.ranks.share(rows)
+        for start in range(0, len(mine), state.micro_batch_size):
             if start == 0:
                 faults.maybe_oom(state.step + 1)
-            batch = collate(rows[start : start + state.micro_batch_size], examples, pad_id, device)
-            loss = summed_loss(model, batch) * (poison / step_tokens)
+            micro_rows = mine[start : start + state.micro_batch_size]
+            batch = collate(micro_rows, examples, bench.pad_id, bench.device)
+            loss = summed_loss(bench.model, batch) * (poison / step_tokens)
             loss.backward()
             loss_total = loss_total + loss.detach()
             real_tokens += batch.real_tokens
@@ -362,18 +425,23 @@ def _reduce_micro_batch(state: TrainerState, rows_per_step: int, emitter: Emitte
     )
 
 
-def _evaluate(
-    model: Any,
-    rows: list[Row],
-    examples: list[EncodedExample],
-    state: TrainerState,
-    pad_id: int,
-    device: str,
-    config: RunConfig,
-    emitter: Emitter,
-) -> bool:
+def _save_checkpoint(
+    bench: Workbench, run: RunFolder, state: TrainerState, stopwatch: Stopwatch
+) -> None:
+    state.seconds += stopwatch.lap()
+    if bench.ranks.main:  # the processes hold the same weights: one writes them
+        path = write_checkpoint(run.checkpoints, bench.model, bench.optimizer, state, bench.faults)
+        bench.emitter.emit(CheckpointSaved(step=state.step, path=str(path)))
+
+
+def _evaluate(bench: Workbench, heldout: HeldOut, state: TrainerState) -> bool:
     """Held-out loss, early-stopping counters and an Evaluation event; True if it improved."""
-    loss = evaluate(model, rows, examples, state.micro_batch_size, pad_id, device)
+    mine = bench.ranks.share(heldout.rows)
+    total, tokens = heldout_sums(
+        bench.model, mine, heldout.examples, state.micro_batch_size, bench.pad_id, bench.device
+    )
+    summed_loss_all, tokens_all = bench.ranks.sums([total, float(tokens)])
+    loss = summed_loss_all / max(tokens_all, 1.0)
     best = state.best_heldout_loss
     improved = best is None or loss < best - 1e-4
     if improved:
@@ -381,14 +449,13 @@ def _evaluate(
         state.evals_without_improvement = 0
     else:
         state.evals_without_improvement += 1
-    patience = config.training.early_stopping_patience
-    emitter.emit(
+    bench.emitter.emit(
         Evaluation(
             step=state.step,
             heldout_loss=round(loss, 5),
             best_loss=state.best_heldout_loss if state.best_heldout_loss is not None else loss,
             improved=improved,
-            patience_left=max(0, patience - state.evals_without_improvement),
+            patience_left=max(0, heldout.patience - state.evals_without_improvement),
         )
     )
     return improved

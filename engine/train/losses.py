@@ -41,6 +41,20 @@ def evaluate(
     device: str,
 ) -> float:
     """Mean loss per trained token over the held-out rows (adapter dropout off)."""
+    total, tokens = heldout_sums(model, rows, examples, micro_batch_size, pad_id, device)
+    return total / max(tokens, 1)
+
+
+def heldout_sums(
+    model: Any,
+    rows: list[Row],
+    examples: list[EncodedExample],
+    micro_batch_size: int,
+    pad_id: int,
+    device: str,
+) -> tuple[float, int]:
+    """The summed token loss and the trained-token count over `rows` (to add up over the
+    processes of a run before dividing)."""
     import torch
 
     was_training = model.training
@@ -55,4 +69,4 @@ def evaluate(
                 tokens += batch.trained_tokens
     finally:
         model.train(was_training)
-    return float(total) / max(tokens, 1)
+    return float(total), tokens

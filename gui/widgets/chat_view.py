@@ -1,7 +1,7 @@
 """A conversation as speech bubbles that grow token by token; also the answer cards of the
 side-by-side and blind comparisons.
 
-Colours come from gui.theme so both schemes read well; the widget knows nothing of engines.
+Colours come from gui.widgets.theme so both schemes read well; the widget knows nothing of engines.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.theme import colors
+from gui.widgets.theme import colors
 
 
 def bubble_style(role: str) -> str:

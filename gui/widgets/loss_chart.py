@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.theme import colors
+from gui.widgets.theme import colors
 
 SMOOTHING = 0.3  # exponential moving average weight of the previous value
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
-from gui.theme import colors
+from gui.widgets.theme import colors
 
 
 class Sparkline(QWidget):

@@ -151,10 +151,16 @@ def test_jsonl_shapes(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     prepared = prepare(chat, heldout_fraction=0.0)
-    assert [(e.prompt, e.response, e.system) for e in prepared.train] == [
-        ("Write a tagline for Low Tide.", LINES[2], "You write for Foghorn Tea."),
-        ("And Night Watch?", LINES[3], "You write for Foghorn Tea."),
+    # One example per conversation, kept whole: its last reply, and the turns before it.
+    assert [(e.prompt, e.response, e.system, e.history) for e in prepared.train] == [
+        (
+            "And Night Watch?",
+            LINES[3],
+            "You write for Foghorn Tea.",
+            (("user", "Write a tagline for Low Tide."), ("assistant", LINES[2])),
+        ),
     ]
+    assert prepared.train[0].replies == 2
     info = prepared.report.files[0]
     assert info.kind == "jsonl" and info.rows_read == 3 and info.dropped == {"unreadable": 2}
 

@@ -21,7 +21,7 @@ from engine.contract.events import (
     parse_line,
 )
 from engine.run_folder import RunFolder
-from engine.train.loop import train
+from engine.train.loop import TrainingJob, train
 from tests.engine.train_helpers import Recorder, config, examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_training_changes_only_lora_on_4bit_layers_and_the_adapter_reloads(
     settings = config(max_steps=10)
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
-    outcome = train(settings, tiny_model, examples(), examples(6), run, recorder)
+    outcome = train(TrainingJob(settings, tiny_model, examples(), examples(6), run, recorder))
     trained = outcome.model
 
     # A fresh model with the same seed is the starting point the run had.

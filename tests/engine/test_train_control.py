@@ -24,7 +24,7 @@ from engine.run_folder import RunFolder
 from engine.train.checkpoint import MARKER, complete_checkpoints
 from engine.train.control import ControlState, start_stdin_reader
 from engine.train.faults import Faults
-from engine.train.loop import train
+from engine.train.loop import TrainingJob, train
 from tests.engine.train_helpers import (
     Recorder,
     adapter_tensors,
@@ -44,7 +44,7 @@ OOM_TOLERANCE = 5e-3
 @pytest.fixture(scope="module")
 def uninterrupted(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
     run = RunFolder(tmp_path_factory.mktemp("uninterrupted")).create()
-    train(config(), tiny_model, examples(), examples(6), run, Recorder())
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, Recorder()))
     return run
 
 
@@ -58,7 +58,9 @@ def test_stop_then_resume_ends_with_the_same_adapter(
     run = RunFolder(tmp_path / "run").create()
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 5 else None)
-    stopped = train(config(), tiny_model, examples(), examples(6), run, stopper, control).finished
+    stopped = train(
+        TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control)
+    ).finished
     assert stopped.reason == "stopped" and stopped.steps == 5
     assert (run.checkpoints / "step-5" / MARKER).is_file()
     assert [e.step for e in stopper.of(CheckpointSaved)] == [4, 5]
@@ -67,7 +69,9 @@ def test_stop_then_resume_ends_with_the_same_adapter(
     PeftModel.from_pretrained(base, run.adapter)
 
     resumer = Recorder()
-    resumed = train(config(), tiny_model, examples(), examples(6), run, resumer, resume=True)
+    resumed = train(
+        TrainingJob(config(), tiny_model, examples(), examples(6), run, resumer, resume=True)
+    )
     assert resumed.finished.steps == 12
     assert [e.step for e in resumer.of(StepProgress)] == list(range(6, 13))
     difference = max_difference(
@@ -82,9 +86,13 @@ def test_resume_refuses_changed_data(tiny_model: Path, tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "run").create()
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 2 else None)
-    train(config(), tiny_model, examples(), examples(6), run, stopper, control)
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control))
     with pytest.raises(EngineError) as error:
-        train(config(), tiny_model, examples(20), examples(6), run, Recorder(), resume=True)
+        train(
+            TrainingJob(
+                config(), tiny_model, examples(20), examples(6), run, Recorder(), resume=True
+            )
+        )
     assert error.value.kind == ErrorKind.BAD_CONFIG
 
 
@@ -94,7 +102,15 @@ def test_out_of_memory_halves_the_micro_batch_and_retries_the_step(
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
     outcome = train(
-        config(), tiny_model, examples(), examples(6), run, recorder, faults=Faults(oom_at_step=3)
+        TrainingJob(
+            config(),
+            tiny_model,
+            examples(),
+            examples(6),
+            run,
+            recorder,
+            faults=Faults(oom_at_step=3),
+        )
     )
     reduced = recorder.of(MicroBatchReduced)
     assert [(e.step, e.micro_batch_size, e.accumulation_steps) for e in reduced] == [(3, 1, 4)]
@@ -112,7 +128,11 @@ def test_nan_loss_stops_with_diverged_and_keeps_the_last_checkpoint(
 ) -> None:
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
-        train(config(), tiny_model, examples(), [], run, Recorder(), faults=Faults(nan_at_step=6))
+        train(
+            TrainingJob(
+                config(), tiny_model, examples(), [], run, Recorder(), faults=Faults(nan_at_step=6)
+            )
+        )
     assert error.value.kind == ErrorKind.TRAINING_DIVERGED
     assert [p.name for p in complete_checkpoints(run.checkpoints)] == ["step-4"]
     assert not run.adapter.exists()
@@ -124,7 +144,15 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
         train(
-            config(), tiny_model, examples(), [], run, Recorder(), faults=Faults(enospc_at_step=8)
+            TrainingJob(
+                config(),
+                tiny_model,
+                examples(),
+                [],
+                run,
+                Recorder(),
+                faults=Faults(enospc_at_step=8),
+            )
         )
     assert error.value.kind == ErrorKind.DISK_FULL
     assert [p.name for p in complete_checkpoints(run.checkpoints)] == ["step-4"]
@@ -144,7 +172,9 @@ def test_pause_and_resume_emit_events_and_training_continues(
 
     recorder = Recorder(on_step=on_step)
     run = RunFolder(tmp_path / "run").create()
-    outcome = train(config(max_steps=4), tiny_model, examples(), [], run, recorder, control)
+    outcome = train(
+        TrainingJob(config(max_steps=4), tiny_model, examples(), [], run, recorder, control)
+    )
     assert [(type(e), e.step) for e in recorder.history if isinstance(e, Paused | Resumed)] == [
         (Paused, 2),
         (Resumed, 2),
@@ -164,7 +194,7 @@ def test_early_stopping_when_held_out_loss_stops_improving(
     settings = config(eval_every=1, early_stopping_patience=2, checkpoint_every=100)
     recorder = Recorder()
     run = RunFolder(tmp_path / "run").create()
-    outcome = train(settings, tiny_model, examples(), strange, run, recorder)
+    outcome = train(TrainingJob(settings, tiny_model, examples(), strange, run, recorder))
     evaluations = recorder.of(Evaluation)
     assert outcome.finished.reason == "early_stopped"
     assert outcome.finished.steps == 2
@@ -179,7 +209,7 @@ def test_cancel_stops_without_an_adapter(tiny_model: Path, tmp_path: Path) -> No
     recorder = Recorder(on_step=lambda step: control.apply("cancel") if step == 2 else None)
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
-        train(config(), tiny_model, examples(), [], run, recorder, control)
+        train(TrainingJob(config(), tiny_model, examples(), [], run, recorder, control))
     assert error.value.kind == ErrorKind.CANCELLED
     assert not run.adapter.exists()
 

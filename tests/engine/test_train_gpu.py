@@ -13,7 +13,7 @@ import pytest
 from engine.contract.events import StepProgress
 from engine.run_folder import RunFolder
 from engine.train.control import ControlState
-from engine.train.loop import make_optimizer, train
+from engine.train.loop import TrainingJob, make_optimizer, train
 from tests.engine.train_helpers import (
     Recorder,
     adapter_tensors,
@@ -37,7 +37,7 @@ def test_demo_trains_on_the_gpu_in_4bit_with_paged_8bit_adam(
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
     settings = config(max_steps=16, gradient_checkpointing=True)
-    outcome = train(settings, tiny_model, examples(), examples(6), run, recorder)
+    outcome = train(TrainingJob(settings, tiny_model, examples(), examples(6), run, recorder))
     model = outcome.model
     layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     assert layers and all(m.weight.device.type == "cuda" for m in layers)
@@ -53,12 +53,12 @@ def test_demo_trains_on_the_gpu_in_4bit_with_paged_8bit_adam(
 
 def test_resume_on_the_gpu_matches_an_uninterrupted_run(tiny_model: Path, tmp_path: Path) -> None:
     straight = RunFolder(tmp_path / "straight").create()
-    train(config(), tiny_model, examples(), examples(6), straight, Recorder())
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), straight, Recorder()))
 
     run = RunFolder(tmp_path / "run").create()
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 5 else None)
-    train(config(), tiny_model, examples(), examples(6), run, stopper, control)
-    train(config(), tiny_model, examples(), examples(6), run, Recorder(), resume=True)
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, Recorder(), resume=True))
     # GPU kernels (and 8-bit optimizer states) are not bit-reproducible run to run.
     assert max_difference(adapter_tensors(run.adapter), adapter_tensors(straight.adapter)) < 5e-3

@@ -14,7 +14,7 @@ import pytest
 
 from engine.contract.paths import assets_dir
 from gui.main_window import MainWindow
-from gui.run_controller import RunState
+from gui.steps.train.controller import RunState
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_COMMAND = ROOT / "engine" / "commands" / "train.py"

@@ -1,4 +1,4 @@
-"""The memory and speed estimators: sane shapes, monotone, and true to PERFORMANCE.md."""
+"""The memory and speed estimators: sane shapes, monotone, and true to docs/performance.md."""
 
 from __future__ import annotations
 

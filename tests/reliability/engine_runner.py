@@ -22,6 +22,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PRELOAD = [
+    # First: seal the forkserver as the engine seals itself (engine/sealing.py), so that the
+    # preloaded ML stack does not import the Hub-kernel package the children must not see.
+    "tests.reliability.sealed_preload",
     "torch",
     "transformers",
     "peft",

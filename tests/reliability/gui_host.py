@@ -2,7 +2,7 @@
 
     python -m tests.reliability.gui_host CONFIG RUN_DIR MODE
 
-It starts a real training run through gui.run_controller.RunController (the real engine as a
+It starts a real training run through gui.steps.train.controller.RunController (the real engine as a
 child process), waits for the first training step, prints `TRAINING <engine pid>`, and then:
 - MODE=crash: keeps running until the test SIGKILLs it (the window crashed, no choice made);
 - MODE=stop: does what closing the window with "Stop and save" does (stop_and_save, then
@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTimer
 
 from engine.contract.config import RunConfig
-from gui.run_controller import RunController
+from gui.steps.train.controller import RunController
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.contract.errors import ErrorKind
-from gui.messages import message_for
+from gui.core.messages import message_for
 from tests.reliability.checks import assert_checkpoints_sound
 from tests.reliability.engine_runner import of_type, run_engine
 

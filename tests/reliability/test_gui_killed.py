@@ -1,6 +1,6 @@
 """The window crashes or is closed during a run: the engine's fate is the one the user chose.
 
-Both tests run the real GUI controller (gui.run_controller) in a separate process that owns a
+Both tests run the real GUI controller (gui.steps.train.controller) in a separate process that owns a
 real engine child, then end that process:
 - killed without a choice (a crash): training keeps going on its own, a new window
   reattaches to it (RunController.attach), and its Stop-and-save still saves an adapter;
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from gui import run_files
-from gui.run_controller import RunController, RunState
+from gui.core import run_files
+from gui.steps.train.controller import RunController, RunState
 from tests.reliability.checks import assert_adapter_loads, assert_checkpoints_sound
 
 ROOT = Path(__file__).resolve().parents[2]

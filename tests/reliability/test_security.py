@@ -115,7 +115,7 @@ HOSTILE_NAMES = ["../escape", "../../etc/passwd", "/etc/passwd", "a/../../b", ".
 def test_run_and_export_names_cannot_escape_their_folder(tmp_path: Path, name: str) -> None:
     from engine.export.targets import ollama_model_name, slug
     from engine.run_folder import default_run_dir
-    from gui.run_controller import new_run_dir
+    from gui.steps.train.controller import new_run_dir
 
     with pytest.raises(EngineError) as refused:
         safe_child(tmp_path, name)
@@ -209,7 +209,7 @@ def test_token_is_saved_to_the_keyring_not_to_settings_files(
 
     from PySide6.QtCore import QSettings
 
-    from gui import settings
+    from gui.core import settings
 
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())

@@ -25,7 +25,7 @@ FLOORS = {  # kind: (precision, recall)
     "url_token": (0.9, 0.9),
     "phone": (0.9, 0.85),
     "address": (0.9, 0.7),
-    "name": (0.9, 0.6),
+    "name": (0.93, 0.95),
 }
 
 

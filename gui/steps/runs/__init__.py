@@ -1,0 +1,1 @@
+"""The Runs step: every run trained, its detail report, resume and delete."""

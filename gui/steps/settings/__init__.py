@@ -1,0 +1,1 @@
+"""The Settings step: the data folder, the Hugging Face token, offline mode."""

@@ -1,0 +1,1 @@
+"""The Welcome step: what Quillora does, and the one-click offline demo."""
