@@ -6,7 +6,7 @@ RUN_DIR is a finished `python -m engine train --model demo` run on the bundled b
 Its evaluation.json already holds the base and the tuned model's answers to held-out
 prompts (engine.eval.compare); this adds two chat replies from the tuned model through the
 real chat session (the same settings as the Try it page: temperature 0.7, seeded), and the
-run's own figures. The tour (gui/pages/try_tour.py) replays the file: it shows what the demo
+run's own figures. The tour (gui/tour/try_it.py) replays the file: it shows what the demo
 model wrote, never text written by hand.
 """
 

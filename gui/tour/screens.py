@@ -129,7 +129,7 @@ def _write_results(run: Path) -> None:
         ],
     }
     (run / "data-manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    from gui.pages.try_tour import recorded_demo
+    from gui.tour.try_it import recorded_demo
 
     recorded = recorded_demo()  # a real demo run's figures (bench/record_demo_replies.py)
     evaluation = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.pages.settings_page import SettingsPage
+from gui.steps.settings.page import SettingsPage
 
 
 def test_about_names_the_demo_model_its_origin_and_licence(qtbot) -> None:
