@@ -231,7 +231,7 @@ def _lineage_section(run: dict[str, Any]) -> list[str]:
             files = [f for f in data.get("files", []) if isinstance(f, dict)]
             lines.append(
                 f"  - Its data: {_fmt(data.get('train_examples'))} examples for training, "
-                f"{_fmt(data.get('heldout_examples'))} kept aside, {len(files)} files; rights: "
+                f"{_fmt(data.get('heldout_examples'))} kept aside, {len(files)} file(s); rights: "
                 f"{RIGHTS_WORDS.get(data.get('rights') or '', 'not stated.')}"
             )
             for f in files:

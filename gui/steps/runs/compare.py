@@ -36,7 +36,6 @@ def comparison_rows(reports: list[RunReport]) -> list[Row]:
     def add(section: str, label: str, values: list[str], best: set[int] | None = None) -> None:
         rows.append(Row(label, values, best or set(), section))
 
-    add("Run", "Started", [_started(r) for r in reports])
     add("Run", "Base model", [r.summary.model or "not recorded" for r in reports])
     add("Run", "Started from", [_origin(r) for r in reports])
     for label in reports[0].settings if reports else []:
@@ -166,9 +165,10 @@ class RunComparison(QWidget):
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(6)
         for column, report in enumerate(self.reports, 1):
-            name = report.summary.path.name
-            title = QLabel(f"<b>{_started(report)}</b>")
-            title.setToolTip(name)
+            title = QLabel(f"<b>{report.title or 'Run ' + str(column)}</b><br>{_started(report)}")
+            title.setWordWrap(True)
+            title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            title.setToolTip(str(report.summary.path))
             grid.addWidget(title, 0, column)
         line, section = 1, ""
         for row in self.rows:
@@ -183,6 +183,7 @@ class RunComparison(QWidget):
             for column, value in enumerate(row.values):
                 cell = QLabel(value)
                 cell.setWordWrap(True)
+                cell.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 cell.setAccessibleName(f"{row.label}, run {column + 1}")
                 if column in row.best:
                     cell.setStyleSheet(f"color: {colors()['ok']}; font-weight: 600;")

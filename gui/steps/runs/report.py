@@ -80,6 +80,7 @@ class RunReport:
     ab_trials: int = 0
     card: Path | None = None
     created: str = ""
+    title: str = ""  # the name given to the run, "" when none
     lineage: list[Ancestor] = field(default_factory=list)  # parent first, then its parent...
 
     @property
@@ -138,6 +139,8 @@ def load_report(run_dir: Path) -> RunReport:
     config = _dict(run.get("config", run))
     report.settings = _settings(config, run)
     report.created = _when(run.get("created"))
+    title = config.get("name")
+    report.title = title if isinstance(title, str) else ""
     report.lineage = _lineage(run.get("parent"))
     if report.settings["Steps trained"] is None and report.summary.steps:
         report.settings["Steps trained"] = report.summary.steps
