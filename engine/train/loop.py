@@ -208,7 +208,9 @@ def train(job: TrainingJob) -> Outcome:
     model = load_4bit_model(
         job.model_folder, placement, settings.gradient_checkpointing, job.checkpointed_layers
     )
-    if config.parent_run:  # Train more: the earlier run's adapter, trainable, not a fresh one
+    if config.parent_run and not job.resume:
+        # Train more: the earlier run's adapter, trainable, not a fresh one. A resumed child
+        # takes its weights from its own checkpoint (same shape): the parent may be gone.
         model = load_lora(model, Path(config.parent_run) / "adapter")
     else:
         model = attach_lora(model, config.lora)

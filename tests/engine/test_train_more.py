@@ -122,3 +122,20 @@ def test_a_run_without_an_adapter_cannot_be_continued(parent: Path, tmp_path: Pa
     with pytest.raises(EngineError) as caught:
         _train("--data", str(added), "--output", str(tmp_path / "run"), "--parent", str(unfinished))
     assert "no saved model yet" in caught.value.message
+
+
+def test_a_child_resumes_without_its_parent(parent: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from engine.train.checkpoint import latest_checkpoint
+
+    copy = tmp_path / "parent-copy"
+    shutil.copytree(parent, copy)
+    added = _write_csv(tmp_path / "added.csv", "Harbour", 20)
+    child = tmp_path / "child"
+    _train("--data", str(added), "--output", str(child), "--max-steps", "3", "--parent", str(copy))
+    assert latest_checkpoint(child / "checkpoints") is not None
+    shutil.rmtree(copy)  # the parent deleted on the Runs page: the child's checkpoint suffices
+    resumed = _train("--resume", str(child))
+    assert resumed.of(StepProgress)[-1].step == 3
+    assert json.loads((child / "run.json").read_text())["parent"]["run_dir"] == str(copy.resolve())
