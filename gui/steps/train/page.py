@@ -7,6 +7,7 @@ an engine (used by the tour).
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,8 @@ class TrainPage(QWidget):
         if self.parent_run is not None:
             parent = self.parent_run
             summary = (
-                f"<b>Training more:</b> continues the model of run {parent.path.name} "
+                f"<b>Training more:</b> continues the model of run "
+                f"'{html.escape(parent.config.name or parent.path.name)}' "
                 f"({parent.config.model.name}), with its settings, on the writing below. "
                 "That run stays as it is. &nbsp;<a href='fresh'>start fresh instead</a><br>"
                 f"<b>Writing:</b> {data_text} &nbsp;<a href='data'>change</a>"
