@@ -246,14 +246,8 @@ def _wrap(model: Any, ranks: Ranks, device: str) -> Any:
     from peft.utils.other import fsdp_auto_wrap_policy
     from torch.distributed.fsdp import FullyShardedDataParallel
 
-    try:
-        plugin = FullyShardedDataParallelPlugin()  # reads the launch's FSDP_* variables
-    except (RuntimeError, ValueError) as exc:
-        raise EngineError(
-            ErrorKind.BAD_CONFIG,
-            "The FSDP settings this run was started with cannot be used on this computer.",
-            str(exc),
-        ) from exc
+    # The launch's FSDP_* variables; accelerate checked them already (engine.train.ranks).
+    plugin = FullyShardedDataParallelPlugin()
     if not plugin.sync_module_states:  # otherwise FSDP broadcasts process 0's weights itself
         ranks.same_weights([p for p in model.parameters() if p.requires_grad])
     if device == "cpu":

@@ -23,6 +23,7 @@ from engine.contract.config import LoraSettings, ModelSettings, RunConfig, Train
 from engine.contract.events import (
     CheckpointSaved,
     Evaluation,
+    Failed,
     Finished,
     Log,
     StepProgress,
@@ -36,6 +37,12 @@ from tests.engine.train_helpers import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = 10
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def _cpu_config(folder: Path) -> Path:
@@ -152,3 +159,23 @@ def _adapter_changes_the_base(demo_model: Path, run_dir: Path) -> None:
         with tuned.disable_adapter():
             base_logits = tuned(input_ids=ids).logits.float()
     assert float((tuned_logits - base_logits).abs().max()) > 1e-2
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(_has_cuda(), reason="the folder's FSDP config is meant for GPUs")
+def test_the_gpu_fsdp_config_on_a_cpu_stops_with_a_plain_message(tmp_path: Path) -> None:
+    """accelerate refuses the folder's FSDP settings without a GPU: the user gets a typed,
+    worded error, not an internal error."""
+    config = write_config(tmp_path / "fsdp-qlora.yaml", fsdp_qlora(2))
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config)]
+    command += ["--main_process_port", str(_free_port()), "-m", "engine", "train"]
+    command += ["--model", "demo", "--data", str(tmp_path), "--output", str(tmp_path / "run")]
+    env = dict(os.environ, QUILLORA_CPU_THREADS="1", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=100,
+    )  # fmt: skip
+    assert done.returncode != 0
+    failed = [e for e in map(parse_line, done.stdout.splitlines()) if isinstance(e, Failed)]
+    assert failed and failed[0].kind.value == "bad_config", done.stdout[-2000:]
+    assert "./launch.sh" in failed[0].message
