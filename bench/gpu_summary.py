@@ -56,11 +56,16 @@ def train_checks(shape: str, report: dict[str, Any]) -> list[dict[str, Any]]:
                     None if memory is None else memory <= TRAIN_MEMORY[variant],
                 )
             )
+        # Older JSONs (before 5 December 2026) compared the last step's batch with the first's.
+        same_batch = "first_batch_loss" in result
         found.append(
             check(
                 f"{tag} loss fell, grads non-zero",
-                [result["loss"][0], result["loss"][-1]],
-                "last < first, all norms > 0",
+                result["first_batch_loss"]
+                if same_batch
+                else [result["loss"][0], result["loss"][-1]],
+                ("first batch: after < before" if same_batch else "last < first")
+                + ", all norms > 0",
                 bool(result["loss_fell"] and result["grads_nonzero"]),
             )
         )

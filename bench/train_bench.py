@@ -24,7 +24,8 @@ of the baseline's tokens/s, two more steps of it run under torch.profiler and th
 the top kernels by GPU time (the profile that says where the time went).
 
 Prints one JSON document: tokens/s (real tokens), peak GPU memory with the estimator's
-prediction, the ratio to the baseline, and each step's loss and gradient norm.
+prediction, the ratio to the baseline, each step's loss and gradient norm, and the first batch's
+loss before any update and after the last ("loss_fell" compares those two).
 """
 
 from __future__ import annotations
@@ -278,6 +279,9 @@ def run_variant(
     """Warm-up and measured steps of `variant`; with `profile_below` (tokens/s), two more
     steps under torch.profiler when the measured speed stays under it."""
     total = shape.warmup + shape.steps
+    # What an earlier variant in this process still holds counts in this one's peak; the
+    # 1B low-memory peak measured 0.5 GiB more here than in the engine's own loop.
+    left_over = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else None
     docs = documents(shape, 800 if device == "cuda" else 400)
     steps = (
         packed_steps(shape, docs, total) if mode == "packed" else padded_steps(shape, docs, total)
@@ -306,6 +310,12 @@ def run_variant(
         norms.append(round(float(norm), 4))
     peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else None
     speed = tokens / seconds
+    # Each step trains on a new batch, so last < first compares different batches: at lr 1e-4
+    # the batch-to-batch spread is larger than ten steps' progress (H200, 4 December 2026).
+    # The first batch again, after training, against its loss before any update, is the
+    # comparison that says whether the model learned.
+    with torch.no_grad():
+        first_again = float(step_loss(variant, model, mode, steps[0], device))
     profile = None
     if profile_below is not None and speed < profile_below:
         again = functools.partial(
@@ -322,10 +332,12 @@ def run_variant(
         "tokens_per_second": round(speed, 1),
         "measured_steps": shape.steps,
         "peak_gib": None if peak is None else round(peak, 2),
+        "allocated_before_load_gib": None if left_over is None else round(left_over, 3),
         "predicted_peak_gib": round(_predicted_peak(variant, mode, shape, steps, checkpointed), 2),
         "loss": losses,
         "grad_norm": norms,
-        "loss_fell": losses[-1] < losses[0],
+        "first_batch_loss": [losses[0], round(first_again, 5)],
+        "loss_fell": first_again < losses[0],
         "grads_nonzero": all(n > 0 for n in norms),
     }
     if profile is not None:

@@ -204,6 +204,45 @@ def _data_section(manifest: dict[str, Any] | None, config: dict[str, Any]) -> li
     return lines
 
 
+def _lineage_section(run: dict[str, Any]) -> list[str]:
+    """Train more: the earlier runs this adapter continued from, each with its data."""
+    parent = run.get("parent")
+    if not isinstance(parent, dict):
+        return []
+    lines = [
+        "## Continued from earlier training",
+        "",
+        "This adapter did not start fresh: it continued training the adapter of an earlier "
+        "run, so it also learned from that run's writing (described below; the section above "
+        "describes only the writing added in this run).",
+        "",
+    ]
+    generation = 1
+    while isinstance(parent, dict):
+        data = parent.get("data") if isinstance(parent.get("data"), dict) else None
+        label = "Earlier run" if generation == 1 else f"Before that ({generation})"
+        lines.append(
+            f"- {label}: {parent.get('name') or 'unnamed run'}, created "
+            f"{parent.get('created') or NOT_RECORDED}, {_fmt(parent.get('steps'))} steps"
+        )
+        if data is None:
+            lines.append(f"  - Its data: {NOT_RECORDED} (no data-manifest.json in that run).")
+        else:
+            files = [f for f in data.get("files", []) if isinstance(f, dict)]
+            lines.append(
+                f"  - Its data: {_fmt(data.get('train_examples'))} examples for training, "
+                f"{_fmt(data.get('heldout_examples'))} kept aside, {len(files)} file(s); rights: "
+                f"{RIGHTS_WORDS.get(data.get('rights') or '', 'not stated.')}"
+            )
+            for f in files:
+                lines.append(
+                    f"  - {f.get('kind', '?')} file, {_fmt(f.get('rows_kept'))} rows kept, "
+                    f"SHA-256 `{f.get('sha256') or NOT_RECORDED}`"
+                )
+        parent, generation = parent.get("parent"), generation + 1
+    return [*lines, ""]
+
+
 def _settings_section(config: dict[str, Any], run: dict[str, Any]) -> list[str]:
     lora, training = config.get("lora", {}), config.get("training", {})
     result = run.get("result") or {}
@@ -324,6 +363,7 @@ def build_model_card(run_dir: Path) -> str:
         INTENDED_USE,
         "",
         *_data_section(manifest, config),
+        *_lineage_section(run),
         *_settings_section(config, run),
         *_evaluation_section(evaluation, ab),
         "## Known limits",

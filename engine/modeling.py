@@ -330,3 +330,10 @@ def attach_lora(model: Any, settings: LoraSettings) -> PeftModel:
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
+
+
+def load_lora(model: Any, adapter_dir: Path) -> PeftModel:
+    """A saved adapter attached as trainable, to continue training it (Train more)."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=True)

@@ -1,6 +1,7 @@
 """A run on disk (docs/architecture.md, "A run on disk"); nothing a run writes goes outside this folder.
 
-run.json            configuration, software versions, hardware, base model path, state
+run.json            configuration, software versions, hardware, base model path, state,
+                    and the parent run it continued (Train more: engine.train.lineage)
 events.jsonl        every event the run emitted
 data-manifest.json  the data helper's manifest of sources and what was dropped
 checkpoints/        resumable checkpoints (engine.train.checkpoint)

@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
             runs.sig_watch_requested.connect(self.watch_run)
             runs.sig_try_requested.connect(self._on_runs_try_requested)
             runs.sig_blind_requested.connect(self._on_runs_blind_requested)
+            runs.sig_train_more_requested.connect(self.train_more)
             return runs
         settings_page = SettingsPage(self)
         settings_page.run_active = lambda: self.controller.is_active
@@ -265,6 +266,23 @@ class MainWindow(QMainWindow):
             self.try_page.set_run(run_dir)
         if "share" in self.pages:
             self.share_page.set_run(run_dir)
+
+    def train_more(self, run_dir: Path) -> None:
+        """A new run from a finished run's model: the Data step chooses the writing; the
+        Train step keeps the finished run's base model and settings."""
+        if self.controller.is_active:
+            QMessageBox.information(self, "A run is training", "Wait for it to finish first.")
+            return
+        problem = self.train_page.set_parent_run(Path(run_dir))
+        if problem:
+            QMessageBox.warning(self, "This run cannot be continued", problem)
+            return
+        parent = self.train_page.parent_run
+        if parent is not None:
+            self._model_name = parent.config.model.name
+            self.train_page.set_model(self._model_name)
+            self.data_page.set_model(self._model_name)
+        self.go_to("data")
 
     def resume_run(self, run_dir: Path) -> None:
         if self.controller.is_active:

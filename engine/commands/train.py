@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--system-column", default=None, help="CSV column holding a brief")
     parser.add_argument("--name", default=None, help="a name for the run")
     parser.add_argument(
+        "--parent", type=Path, default=None, help="train more: start from this finished run"
+    )
+    parser.add_argument(
         "--no-evaluate",
         action="store_true",
         help="skip the base-versus-tuned check (perplexity and style score) after training",
@@ -145,6 +148,7 @@ def execute(
     from engine.train.checkpoint import latest_checkpoint
     from engine.train.control import ControlState
     from engine.train.faults import Faults
+    from engine.train.lineage import check_fits, inherit, lineage_record, read_parent
     from engine.train.loop import DataCounts, TrainingJob, train
     from engine.train.ranks import Ranks
     from engine.train.sharded import sharded_launch, train_sharded
@@ -197,6 +201,13 @@ def execute(
     )
     if not resume and args.config is None:
         config = _apply_dial(config, prepared, model_folder)
+    if config.parent_run and not resume:
+        # Train more: the adapter decides the base model and the LoRA shape. Settings derived
+        # from the dial take the parent's; a settings file must already match it.
+        parent = read_parent(config.parent_run)
+        if args.config is None:
+            config = inherit(config, parent)
+        check_fits(parent, config)
     if not resume and config.model.name == "demo":
         # The demo's base weights are random: it needs its own learning rate whatever the
         # dial or the settings file derived for real models (recorded in run.json).
@@ -205,6 +216,8 @@ def execute(
         config = config.replace(training=demo_training(config.training))
     if ranks.main and not resume:
         run.write_run(config, model_folder, state="training", processes=ranks.count)
+        if config.parent_run:
+            run.update_run(parent=lineage_record(parent))
         run.write_manifest(prepared.manifest)
     elif ranks.main:
         run.update_run(state="training", processes=ranks.count)
@@ -372,6 +385,9 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
             data=dataclasses.replace(config.data, **data),
             training=dataclasses.replace(config.training, **training),
             name=args.name if args.name is not None else config.name,
+            parent_run=str(args.parent.expanduser().resolve())
+            if getattr(args, "parent", None) is not None
+            else config.parent_run,
         )
     except ConfigError as exc:
         raise EngineError(ErrorKind.BAD_CONFIG, str(exc)) from exc

@@ -283,6 +283,13 @@ class RunConfig:
     lora: LoraSettings = field(default_factory=LoraSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     name: str = field(default="", metadata=_help("A name for this run, shown in the run history."))
+    parent_run: str = field(
+        default="",
+        metadata=_help(
+            "Train more: the folder of a finished run whose adapter this run starts from, "
+            "instead of a fresh one. It must use the same base model and LoRA settings."
+        ),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -40,6 +40,7 @@ from engine.modeling import (
     choose_placement,
     configure_cpu_threads,
     load_4bit_model,
+    load_lora,
     load_tokenizer,
 )
 from engine.prompt_format import EncodedExample, encode_example
@@ -164,7 +165,12 @@ def train(job: TrainingJob) -> Outcome:
     model = load_4bit_model(
         job.model_folder, placement, settings.gradient_checkpointing, job.checkpointed_layers
     )
-    model = attach_lora(model, config.lora)
+    if config.parent_run and not job.resume:
+        # Train more: the earlier run's adapter, trainable, not a fresh one. A resumed child
+        # takes its weights from its own checkpoint (same shape): the parent may be gone.
+        model = load_lora(model, Path(config.parent_run) / "adapter")
+    else:
+        model = attach_lora(model, config.lora)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     ranks.same_weights(trainable)

@@ -48,3 +48,6 @@ def test_missed_speed_target_is_profiled_and_summarised(tmp_path: Path) -> None:
     assert speed["pass"] is (engine["speed_vs_baseline"] >= 3.0)
     assert checks["train 1b engine peak / baseline peak"]["pass"] is None  # no GPU peak
     assert "train 1b engine profile: top kernels" in checks
+    fell = checks["train 1b engine loss fell, grads non-zero"]
+    assert fell["value"] == engine["first_batch_loss"]
+    assert fell["pass"] is (engine["loss_fell"] and engine["grads_nonzero"])

@@ -25,6 +25,12 @@ def test_tiny_benchmark_runs_and_packing_keeps_documents_apart(tmp_path: Path) -
     baseline, engine = report["results"]
     assert engine["speed_vs_baseline"] > 0
     assert all(r["grads_nonzero"] for r in report["results"])
+    for result in report["results"]:
+        # The first batch once more after training: same tokens, so only learning moves it.
+        before, after = result["first_batch_loss"]
+        assert before == result["loss"][0]
+        assert result["loss_fell"] is (after < before)
+        assert after < before - 0.01, result["variant"]
     # The same documents padded (baseline) and packed in one row (engine, position ids
     # restarting per document) give the same losses: packed documents do not see each other.
     assert engine["loss"] == pytest.approx(baseline["loss"], abs=2e-3)

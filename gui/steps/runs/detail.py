@@ -4,7 +4,9 @@ Shows the run's date, state and base model; its evaluation (held-out loss and pe
 score, base versus tuned, with the engine's plain sentences) and the blind A/B result; the
 loss curve; the settings and a data summary with the rights answer and redaction counts. Every
 figure comes from the run folder (gui.steps.runs.report); what a run lacks reads "not measured".
-Buttons: model card, Try it / blind test, Resume, Open folder, Delete. Never starts the engine.
+A run trained with Train more shows its lineage: the earlier runs it continued from, each
+with its date and data. Buttons: model card, Try it / blind test, Train more, Resume, Open
+folder, Delete. Never starts the engine.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.steps.runs.report import Pair, RunReport, fmt, load_report, read_card
+from gui.steps.runs.report import Ancestor, Pair, RunReport, fmt, load_report, read_card
 from gui.widgets.page import card, header, muted, open_in_system, scrolling_page, section_title
 from gui.widgets.theme import colors, icon
 
@@ -73,6 +75,7 @@ class RunDetail(QWidget):
     sig_try_requested = Signal(object)  # Path
     sig_blind_requested = Signal(object)  # Path: the blind test on the Try it step
     sig_delete_requested = Signal(object)  # Path; the Runs page asks and deletes
+    sig_train_more_requested = Signal(object)  # Path: a new run that starts from this one
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +126,8 @@ class RunDetail(QWidget):
             header(f"Run of {when}", f"{run.model or 'Unknown model'} · {state}")
         )
         self.body_layout.addWidget(self._actions(report))
+        if report.lineage:
+            self.body_layout.addWidget(self._lineage(report))
         self.body_layout.addWidget(self._evaluation(report))
         self.body_layout.addWidget(self._blind(report))
         self.body_layout.addWidget(self._chart(report))
@@ -152,6 +157,15 @@ class RunDetail(QWidget):
             try_it = QPushButton(icon("try"), " Try it")
             try_it.clicked.connect(lambda: self.sig_try_requested.emit(run.path))
             line.addWidget(try_it)
+        self.train_more_button: QPushButton | None = None
+        if run.state in ("finished", "stopped") and (run.path / "adapter").is_dir():
+            self.train_more_button = more = QPushButton(icon("train"), " Train more")
+            more.setToolTip(
+                "Start a new run from this model with new or added writing: choose the writing "
+                "on the Data step; the settings start as this run's. This run stays as it is."
+            )
+            more.clicked.connect(lambda: self.sig_train_more_requested.emit(run.path))
+            line.addWidget(more)
         if run.resumable:
             resume = QPushButton(icon("resume"), " Resume")
             resume.clicked.connect(lambda: self.sig_resume_requested.emit(run.path))
@@ -167,6 +181,41 @@ class RunDetail(QWidget):
         delete.clicked.connect(lambda: self.sig_delete_requested.emit(run.path))
         line.addWidget(delete)
         return box
+
+    def _lineage(self, report: RunReport) -> QWidget:
+        """Oldest run first, down to this one: each with its date and the writing it added."""
+        frame, box = card()
+        box.addWidget(section_title("Where this model comes from"))
+        box.addWidget(
+            muted(
+                "This run did not start from scratch: it continued the model of an earlier "
+                "run, so it learned from that run's writing too."
+            )
+        )
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(8)
+        self.lineage_rows: list[QLabel] = []
+        generations = [*reversed(report.lineage), None]  # None: this run
+        for row, ancestor in enumerate(generations):
+            arrow = QLabel("↓" if row else "")
+            arrow.setObjectName("muted")
+            text = QLabel(_generation_text(ancestor, report))
+            text.setWordWrap(True)
+            text.setAccessibleName("This run" if ancestor is None else "Earlier run")
+            self.lineage_rows.append(text)
+            grid.addWidget(arrow, row, 0)
+            grid.addWidget(text, row, 1)
+            if ancestor is not None and ancestor.still_here and ancestor.path is not None:
+                open_it = QPushButton("Open")
+                open_it.setAccessibleName(f"Open the earlier run {ancestor.path.name}")
+                open_it.clicked.connect(lambda _=False, p=ancestor.path: self.show_run(p))
+                grid.addWidget(open_it, row, 2)
+            elif ancestor is not None:
+                grid.addWidget(muted("no longer on this computer"), row, 2)
+        grid.setColumnStretch(1, 1)
+        box.addLayout(grid)
+        return frame
 
     def _evaluation(self, report: RunReport) -> QWidget:
         frame, box = card()
@@ -353,6 +402,26 @@ def strip_front_matter(text: str) -> str:
     as stray lines."""
     match = re.match(r"---\s*\n.*?\n---\s*\n", text, re.DOTALL)
     return text[match.end() :] if match else text
+
+
+def _generation_text(ancestor: Ancestor | None, report: RunReport) -> str:
+    if ancestor is None:
+        when = report.created or (
+            report.summary.started.strftime("%Y-%m-%d %H:%M") if report.summary.started else ""
+        )
+        steps = report.settings.get("Steps trained")
+        title, examples, files = "This run", report.train_examples, report.files_used
+    else:
+        when, steps = ancestor.created, ancestor.steps
+        title = ancestor.name or "Earlier run"
+        examples, files = ancestor.train_examples, ancestor.files
+    data = (
+        f"{fmt(examples)} examples from {fmt(files)} file(s)"
+        if examples is not None
+        else "data not recorded"
+    )
+    trained = f"{fmt(steps)} steps" if steps is not None else "steps not recorded"
+    return f"<b>{title}</b> · {when or 'date not recorded'} · {trained} · {data}"
 
 
 def _fixed(value: float | None, decimals: int) -> str:

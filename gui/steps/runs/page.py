@@ -3,6 +3,8 @@
 Each row: date, model, data, loss sparkline, state; Resume (stopped with a checkpoint), Try it
 (finished), Open folder, Delete (confirmed). Clicking a row (or Details) opens the run's page
 (gui.steps.runs.detail): evaluation, blind test, loss curve, settings, data, model card.
+Ticking "Compare" on two or more finished runs and pressing "Compare runs" shows them side by
+side (gui.steps.runs.compare).
 Reads run folders; the engine runs only for the two errands of runs that travel
 (gui.steps.runs.travel): "Train on a server" writes a folder for a rented server, "Open a
 finished run" brings the server's run folder back into this list (docs/server.md).
@@ -15,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -31,6 +34,7 @@ from engine.contract.events import Failed
 from engine.contract.paths import runs_dir
 from gui.core.messages import ErrorDialog
 from gui.core.run_files import RunSummary, delete_run, list_runs, summarize
+from gui.steps.runs.compare import RunComparison
 from gui.steps.runs.detail import STATE_WORDS, RunDetail
 from gui.steps.runs.travel import TravelController
 from gui.widgets.page import header, muted, open_in_system, scrolling_page
@@ -61,6 +65,7 @@ class RunsPage(QWidget):
     sig_watch_requested = Signal(object)  # Path of a run training in the background
     sig_server_folder_written = Signal(object)  # Path of a folder written for a server
     sig_run_opened = Signal(object)  # Path of a run brought back into this computer's runs
+    sig_train_more_requested = Signal(object)  # Path of the finished run to continue from
 
     def __init__(self, parent: QWidget | None = None, root: Path | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +83,11 @@ class RunsPage(QWidget):
         self.detail.sig_try_requested.connect(self.sig_try_requested.emit)
         self.detail.sig_blind_requested.connect(self.sig_blind_requested.emit)
         self.detail.sig_delete_requested.connect(self._on_detail_delete)
+        self.detail.sig_train_more_requested.connect(self.sig_train_more_requested.emit)
+        self.comparison = RunComparison()
+        self.stack.addWidget(self.comparison)
+        self.comparison.sig_back.connect(self.show_list)
+        self.chosen: list[Path] = []  # runs ticked for comparison, in the order ticked
         layout = scrolling_page(self.list_view)
         layout.addWidget(header("Runs", "Everything you have trained on this computer."))
         travel_row = QHBoxLayout()
@@ -90,6 +100,11 @@ class RunsPage(QWidget):
         )
         self.open_button.clicked.connect(self._on_open_clicked)
         travel_row.addWidget(self.open_button)
+        self.compare_button = QPushButton("Compare runs")
+        self.compare_button.setToolTip("Tick 'Compare' on two or more finished runs first")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(lambda: self.show_comparison(self.chosen))
+        travel_row.addWidget(self.compare_button)
         layout.addLayout(travel_row)
         self.travel = TravelController(self)
         self.travel.sig_server_folder_written.connect(self._on_travel_server_folder_written)
@@ -113,6 +128,24 @@ class RunsPage(QWidget):
         self.detail.show_run(Path(run_dir))
         self.stack.setCurrentWidget(self.detail)
 
+    def show_comparison(self, run_dirs: list[Path]) -> None:
+        """Two or more runs side by side (settings, data, perplexity, style, blind test)."""
+        if len(run_dirs) < 2:
+            return
+        self.comparison.show_runs([Path(p) for p in run_dirs])
+        self.stack.setCurrentWidget(self.comparison)
+
+    def set_compared(self, run_dir: Path, chosen: bool) -> None:
+        """Tick or untick a run for comparison."""
+        run_dir = Path(run_dir)
+        if chosen and run_dir not in self.chosen:
+            self.chosen.append(run_dir)
+        elif not chosen and run_dir in self.chosen:
+            self.chosen.remove(run_dir)
+        count = len(self.chosen)
+        self.compare_button.setText(f"Compare runs ({count})" if count else "Compare runs")
+        self.compare_button.setEnabled(count >= 2)
+
     def show_list(self) -> None:
         self.stack.setCurrentWidget(self.list_view)
         self.refresh()
@@ -133,6 +166,9 @@ class RunsPage(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.summaries = list_runs(self.root or runs_dir())
+        comparable = {s.path for s in self.summaries if s.state in ("finished", "stopped")}
+        for gone in [p for p in self.chosen if p not in comparable]:
+            self.set_compared(gone, False)
         if not self.summaries:
             self.rows_layout.addWidget(
                 muted("No runs yet. Train one on the Train step, or try the demo.")
@@ -190,6 +226,12 @@ class RunsPage(QWidget):
             try_it = QPushButton(icon("try"), " Try it")
             try_it.clicked.connect(lambda: self.sig_try_requested.emit(run.path))
             buttons.addWidget(try_it)
+            compare = QCheckBox("Compare")
+            compare.setAccessibleName(f"Compare run {run.name}")
+            compare.setToolTip("Tick two or more runs, then press Compare runs at the top")
+            compare.setChecked(run.path in self.chosen)
+            compare.toggled.connect(lambda on, p=run.path: self.set_compared(p, on))
+            info.addWidget(compare)
         server = QToolButton()
         server.setIcon(icon("share"))
         server.setToolTip(

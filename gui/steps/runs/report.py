@@ -43,6 +43,22 @@ class Pair:
 
 
 @dataclass
+class Ancestor:
+    """An earlier run this one continued from (Train more), as its run.json recorded it."""
+
+    path: Path | None
+    name: str
+    created: str  # 'YYYY-mm-dd HH:MM', or '' when not recorded
+    steps: int | None
+    train_examples: int | None
+    files: int | None
+
+    @property
+    def still_here(self) -> bool:
+        return self.path is not None and (self.path / CONFIG_FILE).is_file()
+
+
+@dataclass
 class RunReport:
     summary: RunSummary
     settings: dict[str, Any] = field(default_factory=dict)  # label -> value, None if unknown
@@ -63,6 +79,9 @@ class RunReport:
     ab: ABScore | None = None
     ab_trials: int = 0
     card: Path | None = None
+    created: str = ""
+    title: str = ""  # the name given to the run, "" when none
+    lineage: list[Ancestor] = field(default_factory=list)  # parent first, then its parent...
 
     @property
     def has_evaluation(self) -> bool:
@@ -119,6 +138,10 @@ def load_report(run_dir: Path) -> RunReport:
     run = read_json_object(run_dir / CONFIG_FILE) or read_json_object(run_dir / REQUEST_FILE) or {}
     config = _dict(run.get("config", run))
     report.settings = _settings(config, run)
+    report.created = _when(run.get("created"))
+    title = config.get("name")
+    report.title = title if isinstance(title, str) else ""
+    report.lineage = _lineage(run.get("parent"))
     if report.settings["Steps trained"] is None and report.summary.steps:
         report.settings["Steps trained"] = report.summary.steps
 
@@ -163,6 +186,33 @@ def load_report(run_dir: Path) -> RunReport:
     card = run_dir / CARD_FILE
     report.card = card if card.is_file() else None
     return report
+
+
+def _when(value: Any) -> str:
+    """run.json's 'created' (YYYY-mm-ddTHH:MM:SS+zone) as 'YYYY-mm-dd HH:MM'."""
+    return value[:16].replace("T", " ") if isinstance(value, str) else ""
+
+
+def _lineage(parent: Any) -> list[Ancestor]:
+    """The chain of runs this one continued from, nearest first (bounded: a damaged file
+    cannot loop)."""
+    chain: list[Ancestor] = []
+    while isinstance(parent, dict) and len(chain) < 50:
+        data = _dict(parent.get("data"))
+        files = data.get("files")
+        folder = parent.get("run_dir")
+        chain.append(
+            Ancestor(
+                path=Path(folder) if isinstance(folder, str) and folder else None,
+                name=str(parent.get("name") or ""),
+                created=_when(parent.get("created")),
+                steps=_count(parent.get("steps")),
+                train_examples=_count(data.get("train_examples")),
+                files=len(files) if isinstance(files, list) else None,
+            )
+        )
+        parent = parent.get("parent")
+    return chain
 
 
 def read_card(path: Path | None) -> str | None:

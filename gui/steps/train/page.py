@@ -7,6 +7,7 @@ an engine (used by the tour).
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.contract.config import ConfigError
 from engine.contract.events import (
     DataPrepared,
     DownloadProgress,
@@ -38,7 +40,14 @@ from gui.core.messages import ErrorDialog, message_for
 from gui.core.run_files import EVENTS_FILE, latest_checkpoint, read_events
 from gui.core.selection import DataSelection
 from gui.steps.train.controller import ACTIVE_STATES, RunController, RunState
-from gui.steps.train.plan import Plan, clock, estimate_text, make_plan, plain_duration
+from gui.steps.train.plan import (
+    ParentRun,
+    Plan,
+    clock,
+    estimate_text,
+    make_plan,
+    plain_duration,
+)
 from gui.widgets.advanced_settings import AdvancedSettings
 from gui.widgets.dial import DialSelector
 from gui.widgets.page import card, header, muted, scrolling_page, section_title
@@ -70,6 +79,7 @@ class TrainPage(QWidget):
         self.selection: DataSelection | None = None
         self.doctor: dict[str, Any] | None = None
         self.plan: Plan | None = None
+        self.parent_run: ParentRun | None = None  # Train more: the run this one continues
         self.last_failed: Failed | None = None
         self.show_error_dialogs = True
         layout = scrolling_page(self)
@@ -94,7 +104,7 @@ class TrainPage(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.linkActivated.connect(self.sig_go_to)
+        self.summary.linkActivated.connect(self._on_summary_link)
         box.addWidget(self.summary)
         box.addWidget(section_title("How thoroughly should it learn?"))
         self.dial = DialSelector()
@@ -219,6 +229,28 @@ class TrainPage(QWidget):
         self.selection = selection
         self._refresh_plan()
 
+    def set_parent_run(self, run_dir: Path | None) -> str:
+        """Train more from the finished run at `run_dir` (None: a fresh run again).
+
+        Returns "" or, when the run's settings cannot be read, the sentence shown instead.
+        """
+        self.parent_run = None
+        problem = ""
+        if run_dir is not None:
+            try:
+                self.parent_run = ParentRun.read(Path(run_dir))
+            except ConfigError as exc:
+                problem = f"That run cannot be continued: {exc}"
+        self._refresh_plan()
+        self.start_reason.setText(problem or self.start_reason.text())
+        return problem
+
+    def _on_summary_link(self, key: str) -> None:
+        if key == "fresh":
+            self.set_parent_run(None)
+        else:
+            self.sig_go_to.emit(key)
+
     def set_doctor_report(self, report: dict[str, Any] | None) -> None:
         self.doctor = report
         self._refresh_plan()
@@ -228,21 +260,32 @@ class TrainPage(QWidget):
         if self.model == "demo":
             model_text = "the demo model (practice only)"
         data_text = self.selection.summary() if self.selection else "not chosen"
-        self.summary.setText(
+        summary = (
             f"<b>Model:</b> {model_text} &nbsp;<a href='model'>change</a>"
             f"&nbsp;&nbsp;·&nbsp;&nbsp;<b>Writing:</b> {data_text} &nbsp;<a href='data'>change</a>"
         )
+        if self.parent_run is not None:
+            parent = self.parent_run
+            summary = (
+                f"<b>Training more:</b> continues the model of run "
+                f"'{html.escape(parent.config.name or parent.path.name)}' "
+                f"({parent.config.model.name}), with its settings, on the writing below. "
+                "That run stays as it is. &nbsp;<a href='fresh'>start fresh instead</a><br>"
+                f"<b>Writing:</b> {data_text} &nbsp;<a href='data'>change</a>"
+            )
+        self.summary.setText(summary)
         self.plan = make_plan(
             self.model,
             self.selection,
             self.dial.value(),
             self.doctor,
             self.advanced.max_steps.value(),
+            self.parent_run,
         )
         self.advanced.show_config(self.plan.config)
         self.estimate.setText(estimate_text(self.plan))
         reason = ""
-        if not self.model:
+        if not self.model and self.parent_run is None:
             reason = "Choose a model on the Model step first."
         elif self.selection is None or not self.selection.is_ready:
             reason = "Choose your writing on the Data step first."
@@ -258,6 +301,7 @@ class TrainPage(QWidget):
             return None
         self.clear_run_view()
         run_dir = self.controller.start(self.plan.config)
+        self.parent_run = None  # continued once; the next Start is a fresh run again
         self.progress_text.setText("Starting the engine…")
         return run_dir
 

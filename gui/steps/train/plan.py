@@ -20,6 +20,19 @@ from gui.core.selection import DataSelection
 
 
 @dataclass(frozen=True)
+class ParentRun:
+    """Train more: the finished run a new run continues from, and its saved settings."""
+
+    path: Path
+    config: RunConfig
+
+    @classmethod
+    def read(cls, path: Path) -> ParentRun:
+        """The run at `path`; ConfigError (a plain sentence) when its run.json is unusable."""
+        return cls(Path(path), RunConfig.load(Path(path) / "run.json"))
+
+
+@dataclass(frozen=True)
 class Plan:
     config: RunConfig
     estimated_seconds: float | None = None
@@ -64,8 +77,16 @@ def make_plan(
     dial: Dial,
     doctor: dict[str, Any] | None = None,
     max_steps: int = 0,
+    parent: ParentRun | None = None,
 ) -> Plan:
-    """Everything Start will send to the engine, and what to expect."""
+    """Everything Start will send to the engine, and what to expect.
+
+    With a `parent` (Train more) the base model, the LoRA shape and the training settings
+    are the parent's (the adapter only fits its own model and shape); the data is the new
+    selection, and the estimate is for the parent's dial on that data.
+    """
+    if parent is not None:
+        model, dial = parent.config.model.name, parent.config.training.dial
     data = selection.to_data_settings() if selection else RunConfig().data
     base = RunConfig(model=ModelSettings(name=model or "demo"), data=data)
     gpu_gib, gpu_name = gpu_of(doctor)
@@ -96,9 +117,13 @@ def make_plan(
     else:
         training = TrainingSettings(dial=dial)
         lora = base.lora
+    if parent is not None:
+        training, lora = parent.config.training, parent.config.lora
     if max_steps:
         training = dataclasses.replace(training, max_steps=max_steps)
     config = base.replace(training=training, lora=lora)
+    if parent is not None:
+        config = config.replace(model=parent.config.model, parent_run=str(parent.path))
     if derived is None:
         return Plan(config=config, on_gpu=gpu_gib is not None, note=note)
     steps = derived.total_steps if not max_steps else min(max_steps, derived.total_steps)
