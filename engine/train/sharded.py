@@ -42,6 +42,7 @@ from engine.modeling import (
     choose_placement,
     configure_cpu_threads,
     load_4bit_model,
+    load_lora,
     load_tokenizer,
 )
 from engine.prompt_format import IGNORE, EncodedExample
@@ -124,7 +125,10 @@ def train_sharded(job: TrainingJob) -> Outcome:
         quant_storage=placement.compute_dtype,
     )
     torch.manual_seed(settings.seed)  # the same LoRA start on every process
-    model = attach_lora(model, config.lora)
+    if config.parent_run:  # Train more: the earlier run's adapter, trainable
+        model = load_lora(model, Path(config.parent_run) / "adapter")
+    else:
+        model = attach_lora(model, config.lora)
     model.train()
     wrapped = _wrap(model, ranks, placement.device)
     trainable = [p for p in wrapped.parameters() if p.requires_grad]
