@@ -301,13 +301,16 @@ def load_4bit_model(
     placement: Placement,
     gradient_checkpointing: bool = True,
     checkpointed_layers: int | None = None,
+    quant_storage: Any = None,
 ):
     """The frozen base model with every decoder linear layer as bitsandbytes Linear4bit.
 
     With gradient checkpointing, `checkpointed_layers` recomputes only that many decoder
     layers (the memory plan's selective recomputation, engine.fast.checkpointing); None
-    recomputes them all.
+    recomputes them all. `quant_storage`: the dtype the packed 4-bit weights are stored in
+    (None: bitsandbytes' uint8); FSDP needs the compute dtype there (engine.train.sharded).
     """
+    import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     quantization = BitsAndBytesConfig(
@@ -315,6 +318,7 @@ def load_4bit_model(
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=placement.compute_dtype,
+        bnb_4bit_quant_storage=quant_storage or torch.uint8,
     )
     try:
         model = AutoModelForCausalLM.from_pretrained(

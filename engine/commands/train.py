@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.contract.config import ConfigError, ModelSettings, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
-from engine.contract.events import Finished, RunStarted
+from engine.contract.events import Finished, Log, RunStarted
 from engine.emit import Emitter
 from engine.tiny_test_model import TINY_TEST_MODEL
 
@@ -152,8 +152,10 @@ def execute(
     from engine.train.lineage import check_fits, inherit, lineage_record, read_parent
     from engine.train.loop import DataCounts, TrainingJob, train
     from engine.train.ranks import Ranks
+    from engine.train.sharded import sharded_launch, train_sharded
 
     ranks = ranks or Ranks()
+    sharded = ranks.count > 1 and sharded_launch()  # the base split over the processes
     if not ranks.main:  # the others' events would repeat process 0's (their failures: stderr)
         emitter = Emitter(stream=io.StringIO(), pretty=False)
 
@@ -251,7 +253,7 @@ def execute(
             tokenizer=tokenizer,
             ranks=ranks,
         )
-        outcome = train(job)
+        outcome = train_sharded(job) if sharded else train(job)
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.
         with contextlib.suppress(OSError):
@@ -272,7 +274,10 @@ def execute(
         "processes": finished.processes,
     }
     run.update_run(state=finished.reason, result=result)
-    if not args.no_evaluate:
+    if sharded and not args.no_evaluate:
+        # Generating needs every process's shard of the base, and the others have left.
+        emitter.emit(Log(message=SHARDED_EVALUATION_NOTE, level="warning"))
+    elif not args.no_evaluate:
         _evaluate_guarded(
             outcome.model, tokenizer, prepared.heldout, config, run.path, emitter, faults
         )
@@ -281,6 +286,10 @@ def execute(
     return finished
 
 
+SHARDED_EVALUATION_NOTE = (
+    "The check of how close the tuned model sounds to your writing is skipped when the model "
+    "is split over several GPUs (FSDP). The model is saved: open the run in the app to try it."
+)
 EVALUATION_FAILED_NOTE = (
     "The check of how close the tuned model sounds to your writing did not finish ({reason}). "
     "The model itself is saved: you can try it and share it."
