@@ -70,7 +70,7 @@ def _settings(folder: Path) -> Path:
         seed=3,
     )
     config = RunConfig(
-        model=ModelSettings(name="demo"), lora=LoraSettings(rank=8, alpha=16), training=training
+        model=ModelSettings(name="tiny-test"), lora=LoraSettings(rank=8, alpha=16), training=training
     )
     path = folder / "settings.json"
     write_json_atomic(path, config.to_dict())
@@ -79,7 +79,7 @@ def _settings(folder: Path) -> Path:
 
 @pytest.mark.timeout(180)
 def test_fsdp_on_two_cpu_processes_matches_one_process_and_saves_an_adapter(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "brand.csv"
     with data.open("w", newline="", encoding="utf-8") as handle:
@@ -88,7 +88,7 @@ def test_fsdp_on_two_cpu_processes_matches_one_process_and_saves_an_adapter(
         for example in examples(40):
             writer.writerow([f"{example.source}: write a post.", example.response])
     run_dir = tmp_path / "run"
-    train = ["-m", "engine", "train", "--model", "demo", "--data", str(data)]
+    train = ["-m", "engine", "train", "--model", "tiny-test", "--data", str(data)]
     train += ["--config", str(_settings(tmp_path))]
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--config_file"]
     launch += [str(_cpu_config(tmp_path)), "--main_process_port", str(_free_port())]
@@ -119,7 +119,7 @@ def test_fsdp_on_two_cpu_processes_matches_one_process_and_saves_an_adapter(
     assert any(isinstance(e, Log) and "FSDP" in e.message for e in events)  # check skipped
     assert json.loads((run_dir / "run.json").read_text())["state"] == "max_steps"
 
-    _adapter_changes_the_base(demo_model, run_dir)
+    _adapter_changes_the_base(tiny_model, run_dir)
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
@@ -132,7 +132,7 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def _adapter_changes_the_base(demo_model: Path, run_dir: Path) -> None:
+def _adapter_changes_the_base(tiny_model: Path, run_dir: Path) -> None:
     """Plain transformers + peft load the adapter, every LoRA weight of it, and it moves the
     base model's logits."""
     import torch
@@ -146,7 +146,7 @@ def _adapter_changes_the_base(demo_model: Path, run_dir: Path) -> None:
         bnb_4bit_compute_dtype=torch.float32,
     )
     base = AutoModelForCausalLM.from_pretrained(
-        demo_model, quantization_config=quantization, dtype=torch.float32, device_map="cpu"
+        tiny_model, quantization_config=quantization, dtype=torch.float32, device_map="cpu"
     ).eval()
     saved = load_file(str(run_dir / "adapter" / "adapter_model.safetensors"))
     ids = torch.tensor([[5, 40, 41, 42, 43, 44, 45, 46]])
@@ -169,7 +169,7 @@ def test_the_gpu_fsdp_config_on_a_cpu_stops_with_a_plain_message(tmp_path: Path)
     config = write_config(tmp_path / "fsdp-qlora.yaml", fsdp_qlora(2))
     command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config)]
     command += ["--main_process_port", str(_free_port()), "-m", "engine", "train"]
-    command += ["--model", "demo", "--data", str(tmp_path), "--output", str(tmp_path / "run")]
+    command += ["--model", "tiny-test", "--data", str(tmp_path), "--output", str(tmp_path / "run")]
     env = dict(os.environ, QUILLORA_CPU_THREADS="1", PYTHONPATH=str(ROOT))
     done = subprocess.run(
         command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
