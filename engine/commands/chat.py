@@ -1,4 +1,7 @@
-"""`python -m engine chat --run RUN_DIR [--merged]`: chat with a trained run.
+"""`python -m engine chat --run RUN_DIR [--merged] [--other RUN_DIR]`: chat with a trained run.
+
+`--other` loads a second run's adapter on the same base, answering requests whose variant
+is "other" (Try it's "this run vs another run"); runs on different base models are refused.
 
 Requests arrive on stdin as JSON lines (engine.contract.chat_protocol); answers leave on
 stdout as ChatReady, then ChatToken pieces and one ChatDone per request. A reader thread
@@ -36,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="merge the adapter into 16-bit base weights (faster, more memory)",
     )
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None)
+    parser.add_argument(
+        "--other", type=Path, default=None, help="a second run to compare with (same base model)"
+    )
 
 
 class _Inbox:
@@ -100,7 +106,8 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     info = read_run(args.run)
     if (args.device or pick_device()) == "cpu":
         configure_cpu_threads()
-    session = ChatSession(info, merged=args.merged, device=args.device)
+    other = read_run(args.other) if args.other is not None else None
+    session = ChatSession(info, merged=args.merged, device=args.device, other=other)
     emitter.emit(
         ChatReady(
             model=info.base_model_name,
