@@ -115,3 +115,23 @@ def test_chat_command_refuses_another_base_model(demo_run: Path, arch_runs) -> N
     assert proc.returncode != 0 and failed
     assert "trained on different models" in failed[0].message
     assert not any(isinstance(e, ChatReady) for e in events)
+
+
+def test_two_trained_runs_answer_differently(
+    trained_demo_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Real runs from `engine train`: one on the brand-voice table, one on the prose folder."""
+    from engine.chat.run_info import read_run
+    from engine.chat.session import ChatSession
+
+    prose = tmp_path_factory.mktemp("trained-prose") / "run"
+    command = [sys.executable, "-m", "engine", "train", "--model", "demo", "--max-steps", "3"]
+    command += ["--data", str(ROOT / "assets" / "samples" / "prose"), "--output", str(prose)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    pair = ChatSession(read_run(trained_demo_run), device="cpu", other=read_run(prose))
+    own = pair.reply(_greedy("a"), on_text=lambda _: None)
+    other = pair.reply(_greedy("b", "other"), on_text=lambda _: None)
+    alone = ChatSession(read_run(prose), device="cpu").reply(_greedy("c"), on_text=lambda _: None)
+    assert own.token_ids != other.token_ids
+    assert other.token_ids == alone.token_ids
