@@ -1,11 +1,17 @@
 """CPU-side benchmarks: the GUI's first window, the offline demo run, preparing a big CSV.
 
-Targets (docs/performance.md): first window under 1.5 s, the demo trains in
-under a minute on 2 cores, a 50,000-row CSV is prepared in under 30 s. Each figure is the
-median of `--runs` fresh processes (the demo and the CSV run once each by default: they are
-long). Every run uses a temporary data folder, so nothing of the user's is touched.
+Targets (docs/performance.md, issue 12), on 2 cores: first window under 1.5 s;
+the real demo (SmolLM2-135M-Instruct) from "Try the demo" to the first tuned reply within
+3 minutes, evaluation included (training, evaluation, then `engine chat` on the run: its first
+token under 1 s, at least 15 tokens/s), at least 15 tokens/s of training; the tiny test
+model's run under 20 s; a 50,000-row CSV prepared in under 30 s. Each figure is the median
+of `--runs` fresh processes (the long ones run `--long-runs` times). Every run uses a
+temporary data folder, so nothing of the user's is touched; the demo's one-time conversion
+is shared between runs (the first run includes it). The load average before and after is
+recorded: on a shared machine other work takes the cores, and the figures say so.
 
     python bench/cpu_bench.py            # prints JSON, saves bench/results/cpu-<date>.json
+    taskset -c 0,1 python bench/cpu_bench.py --only demo --long-runs 3   # 2 cores, median of 3
 """
 
 from __future__ import annotations
@@ -54,13 +60,16 @@ def first_window_seconds(runs: int) -> dict[str, Any]:
     return _summary(samples, target=1.5)
 
 
-def demo_run_seconds(runs: int) -> dict[str, Any]:
-    """`python -m engine train --model demo` on the bundled samples, cold (builds the demo)."""
-    samples = []
+def demo_run_seconds(runs: int, model: str = "demo", target: float = 180.0) -> dict[str, Any]:
+    """`python -m engine train --model M` on the bundled samples, evaluation included, then
+    (for the demo) the first tuned reply through `engine chat`: the "Try the demo" path."""
+    samples, rates, chats = [], [], []
+    cache = Path(tempfile.mkdtemp(prefix="quillora-bench-cache-"))
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "cache").symlink_to(cache, target_is_directory=True)
             command = [
-                PYTHON, "-m", "engine", "train", "--model", "demo",
+                PYTHON, "-m", "engine", "train", "--model", model,
                 "--data", str(ROOT / "assets" / "samples" / "brand_voice.csv"),
                 "--text-column", "text", "--prompt-column", "prompt",
                 "--output", str(Path(tmp) / "run"),
@@ -68,18 +77,68 @@ def demo_run_seconds(runs: int) -> dict[str, Any]:
             began = time.perf_counter()
             done = subprocess.run(
                 command, cwd=ROOT, env=_env(Path(tmp)), capture_output=True, text=True,
-                timeout=600, stdin=subprocess.DEVNULL,
+                timeout=3600, stdin=subprocess.DEVNULL,
             )  # fmt: skip
-            seconds = time.perf_counter() - began
-            finished = [e for e in _events(done.stdout) if e.get("type") == "finished"]
+            events = _events(done.stdout)
+            finished = [e for e in events if e.get("type") == "finished"]
             if done.returncode != 0 or not finished:
                 return {"error": (done.stderr or done.stdout)[-600:], "samples": samples}
+            steps = [e["tokens_per_second"] for e in events if e.get("type") == "step_progress"]
+            rates.append(statistics.median(steps[1:] or steps))
+            if model == "demo":
+                chat = first_reply(Path(tmp) / "run", Path(tmp))
+                chats.append(chat)
+                seconds = time.perf_counter() - began
+            else:
+                seconds = time.perf_counter() - began
             samples.append(round(seconds, 2))
-    result = _summary(samples, target=60.0)
+    result = _summary(samples, target=target)
+    result["model"] = model
+    result["train_tokens_per_second"] = round(statistics.median(rates), 1)
+    if chats:
+        result["chat"] = {
+            key: round(statistics.median(c[key] for c in chats), 2)
+            for key in ("load_seconds", "first_token_seconds", "tokens_per_second")
+        }
+        result["chat"]["targets"] = {"first_token_seconds": 1.0, "tokens_per_second": 15.0}
     result["steps"] = finished[-1].get("steps")
     result["final_loss"] = finished[-1].get("final_loss")
     result["predicted_seconds"] = _predicted_demo_seconds(_events(done.stdout))
     return result
+
+
+def first_reply(run: Path, data_dir: Path) -> dict[str, float]:
+    """`python -m engine chat --run RUN`: one request, as the Try it page sends it."""
+    sys.path.insert(0, str(ROOT))
+    from engine.contract.chat_protocol import GenerateRequest, Message, QuitRequest, to_line
+
+    prompt = "Write a product blurb for Night Watch, our malty black tea."
+    request = GenerateRequest(
+        id="bench", messages=(Message("user", prompt),), temperature=0.7, top_p=0.9,
+        max_new_tokens=80, seed=7,
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [PYTHON, "-m", "engine", "chat", "--run", str(run)], cwd=ROOT, env=_env(data_dir),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(to_line(request) + "\n")
+    process.stdin.flush()
+    ready: dict[str, Any] = {}
+    for line in process.stdout:
+        event = _events(line)[0] if _events(line) else {}
+        if event.get("type") == "chat_ready":
+            ready = event
+        if event.get("type") == "chat_done":
+            process.stdin.write(to_line(QuitRequest()) + "\n")
+            process.stdin.flush()
+            process.wait(timeout=60)
+            return {
+                "load_seconds": ready.get("load_seconds", float("nan")),
+                "first_token_seconds": event["first_token_seconds"],
+                "tokens_per_second": event["new_tokens"] / max(event["seconds"], 1e-6),
+            }
+    raise RuntimeError("engine chat ended without a reply")
 
 
 def _predicted_demo_seconds(events: list[dict[str, Any]]) -> float | None:
@@ -164,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="first-window runs (median)")
     parser.add_argument("--long-runs", type=int, default=1, help="demo and CSV runs (median)")
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--only", default="window,demo,csv")
+    parser.add_argument("--only", default="window,tiny,demo,csv")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
@@ -176,10 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "window" in only:
         report["first_window"] = first_window_seconds(args.runs)
+    report["load_average_before"] = os.getloadavg()
+    if "tiny" in only:
+        report["tiny_test_run"] = demo_run_seconds(args.long_runs, "tiny-test", target=20.0)
     if "demo" in only:
         report["demo_run"] = demo_run_seconds(args.long_runs)
     if "csv" in only:
         report["prepare_csv"] = prepare_csv_seconds(args.rows, args.long_runs)
+    report["load_average_after"] = os.getloadavg()
     text = json.dumps(report, indent=1)
     print(text)
     out = args.out or ROOT / "bench" / "results" / f"cpu-{datetime.date.today().isoformat()}.json"

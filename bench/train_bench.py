@@ -53,9 +53,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from engine.contract.estimates import (
-    DEMO_SHAPE,
     LLAMA_3_1_8B,
     LLAMA_3_2_1B,
+    TINY_TEST_SHAPE,
     ModelShape,
     TrainPlan,
     least_recompute,
@@ -79,7 +79,7 @@ class Shape:
 
 
 SHAPES = {
-    "tiny": Shape(DEMO_SHAPE, 512, 2, 4, 60, 400, 1, 6, 2e-3),
+    "tiny": Shape(TINY_TEST_SHAPE, 512, 2, 4, 60, 400, 1, 6, 2e-3),
     "1b": Shape(LLAMA_3_2_1B, 2048, 4, 8, 220, 1500, 3, 10, 1e-4),
     "8b": Shape(LLAMA_3_1_8B, 2048, 4, 8, 220, 1500, 3, 10, 1e-4),
 }

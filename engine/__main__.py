@@ -28,7 +28,7 @@ COMMANDS = {
     "train": "Train a style adapter with 4-bit QLoRA.",
     "chat": "Chat with a trained run (JSON requests on stdin).",
     "export": "Export a run as an adapter, a merged model or a GGUF file.",
-    "selftest": "Build the demo model and train it a few steps (checks an installation).",
+    "selftest": "Convert the demo model and train it a few steps (checks an installation).",
     "server": "Write a run's folder for training on a server (accelerate launch).",
     "open": "Bring a run trained elsewhere (a server's run folder) into this computer's runs.",
 }

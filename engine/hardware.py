@@ -75,6 +75,13 @@ def disk_report(folder: Path) -> dict[str, Any]:
     }
 
 
+def system_memory_gib() -> float:
+    """This computer's memory (RAM), in GiB: what a run on the processor can use."""
+    import psutil
+
+    return round(psutil.virtual_memory().total / 1024**3, 1)
+
+
 def doctor_report(folder: Path | None = None) -> dict[str, Any]:
     """The whole report `python -m engine doctor` prints."""
     import torch
@@ -85,6 +92,7 @@ def doctor_report(folder: Path | None = None) -> dict[str, Any]:
         "machine": platform.machine(),
         "python": sys.version.split()[0],
         "cpu_count": os.cpu_count(),
+        "memory_gib": system_memory_gib(),
         "torch": torch.__version__,
         "cuda_available": torch.cuda.is_available(),
         "cuda_version": torch.version.cuda,

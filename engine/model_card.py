@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.ab_test import ABTest
+from engine.contract.catalog import DEMO_ORIGIN
 from engine.contract.pii_kinds import LABELS as PII_LABELS
+from engine.demo import DEMO_MODEL
+from engine.tiny_test_model import TINY_TEST_MODEL
 
 CARD_FILE = "model-card.md"
 NOT_RECORDED = "not recorded"
@@ -103,7 +106,7 @@ def _front_matter(model_name: str, licence: str | None) -> list[str]:
     lines = ["---", "library_name: peft"]
     if (
         model_name
-        and model_name != "demo"
+        and model_name not in (DEMO_MODEL, TINY_TEST_MODEL)
         and "/" in model_name
         and not Path(model_name).is_absolute()
     ):
@@ -131,10 +134,14 @@ def _base_model_section(config: dict[str, Any], licence: str | None) -> list[str
         else "- Licence: not stated; check the base model's "
         "own page before sharing or selling what you make with it."
     )
-    if name == "demo":
+    if name == DEMO_MODEL:
+        lines.append(f"- Quillora's offline demo model: {DEMO_ORIGIN}.")
+    elif name == TINY_TEST_MODEL:
+        lines.append("- Quillora's tiny random test model: it only mimics its samples.")
+    elif name.lower().endswith(".gguf"):
         lines.append(
-            "- This is Quillora's tiny offline demo model: it learns to mimic its samples and is "
-            "not a real assistant."
+            "- Converted from a GGUF file to bf16 on the trainer's computer; a file stored in "
+            "4 bits trains a little worse than the original weights."
         )
     return [*lines, ""]
 

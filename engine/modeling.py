@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.contract.config import LoraSettings
 from engine.contract.errors import EngineError, ErrorKind
-from engine.contract.events import DownloadProgress
+from engine.contract.events import DownloadProgress, Log
+from engine.contract.paths import is_gguf_file
 from engine.emit import Emitter
 
 if TYPE_CHECKING:
@@ -41,12 +43,24 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 def resolve_model(
     name: str, revision: str = "main", emitter: Emitter | None = None, root: Path | None = None
 ) -> Path:
-    """The local folder holding model `name`: 'demo', a folder, or a Hugging Face Hub id."""
-    if name == "demo":
+    """The local folder holding model `name`: 'demo', a folder, a .gguf file, or a Hub id.
+
+    'tiny-test' is the random test model (engine/tiny_test_model.py), for tests only.
+    """
+    from engine.demo import DEMO_MODEL
+    from engine.tiny_test_model import TINY_TEST_MODEL
+
+    if name == DEMO_MODEL:
         from engine.demo import ensure_demo_model
 
-        return ensure_demo_model(root)
+        return ensure_demo_model(root, _conversion_notice(emitter, "the demo model"))
+    if name == TINY_TEST_MODEL:
+        from engine.tiny_test_model import ensure_tiny_test_model
+
+        return ensure_tiny_test_model(root)
     folder = Path(name).expanduser()
+    if folder.suffix.lower() == ".gguf" or (folder.is_file() and is_gguf_file(folder)):
+        return converted_gguf_model(folder, root, _conversion_notice(emitter, folder.name))
     if folder.is_dir():
         check_model_folder(folder)
         return folder
@@ -57,6 +71,39 @@ def resolve_model(
             "Choose an existing folder or a Hugging Face model id such as 'org/name'.",
         )
     return download_model(name, revision, emitter)
+
+
+def _conversion_notice(emitter: Emitter | None, what: str) -> Callable[[], None]:
+    """Says, before a GGUF conversion starts, why the first step takes a while."""
+
+    def notice() -> None:
+        if emitter is not None:
+            emitter.emit(
+                Log(
+                    message=f"Preparing {what} for training: this happens once and takes "
+                    "about half a minute for a small model."
+                )
+            )
+
+    return notice
+
+
+def converted_gguf_model(
+    path: Path, root: Path | None = None, on_convert: Callable[[], None] = lambda: None
+) -> Path:
+    """The cached bf16 folder converted from the .gguf file `path` (converted on first use)."""
+    from engine.contract.paths import converted_gguf_dir
+    from engine.gguf_import import converted_folder_name, ensure_converted
+
+    if not path.is_file():
+        raise EngineError(
+            ErrorKind.MODEL_NOT_FOUND,
+            f"There is no model file at {path}.",
+            "Choose the .gguf file again, or a model from the list.",
+        )
+    return ensure_converted(
+        path, converted_gguf_dir(root) / converted_folder_name(path), on_convert
+    )
 
 
 def check_model_folder(folder: Path) -> None:
@@ -254,13 +301,16 @@ def load_4bit_model(
     placement: Placement,
     gradient_checkpointing: bool = True,
     checkpointed_layers: int | None = None,
+    quant_storage: Any = None,
 ):
     """The frozen base model with every decoder linear layer as bitsandbytes Linear4bit.
 
     With gradient checkpointing, `checkpointed_layers` recomputes only that many decoder
     layers (the memory plan's selective recomputation, engine.fast.checkpointing); None
-    recomputes them all.
+    recomputes them all. `quant_storage`: the dtype the packed 4-bit weights are stored in
+    (None: bitsandbytes' uint8); FSDP needs the compute dtype there (engine.train.sharded).
     """
+    import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     quantization = BitsAndBytesConfig(
@@ -268,6 +318,7 @@ def load_4bit_model(
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=placement.compute_dtype,
+        bnb_4bit_quant_storage=quant_storage or torch.uint8,
     )
     try:
         model = AutoModelForCausalLM.from_pretrained(

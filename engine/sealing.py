@@ -86,9 +86,13 @@ def cached_hub_snapshot(repo_id: str, revision: str = "main") -> Path | None:
 
 
 def is_hub_id(name: str) -> bool:
-    """A model name that can only mean a Hugging Face Hub repository (not 'demo', not a
-    folder on this computer)."""
-    if name == "demo" or Path(name).expanduser().exists():
+    """A model name that can only mean a Hugging Face Hub repository (not 'demo', not the
+    test model, not a folder or a .gguf file on this computer)."""
+    path = Path(name).expanduser()
+    from engine.demo import DEMO_MODEL
+    from engine.tiny_test_model import TINY_TEST_MODEL
+
+    if name in (DEMO_MODEL, TINY_TEST_MODEL) or path.exists() or path.suffix.lower() == ".gguf":
         return False
     return (
         bool(name)

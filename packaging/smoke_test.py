@@ -11,8 +11,9 @@ folder, Hugging Face offline) and checks, in order:
 3. the GUI: started on a virtual screen (Xvfb on Linux when there is no display; the
    offscreen platform when Xvfb is missing), it must show its main window and stay up;
    a screenshot of the screen is saved as PNG where the platform allows;
-4. `Quillora --engine selftest`: the demo model is built and trained inside the bundle;
-   the loss must fall;
+4. `Quillora --engine selftest`: the real demo model (SmolLM2-135M-Instruct) is converted
+   from the GGUF file shipped in the bundle and trained a few steps, offline; the loss
+   must fall;
 5. `Quillora --hub-client download ...`: the GUI's model download child starts from the
    bundle and, with the network blocked, ends promptly with the plain "could not be
    reached" message.

@@ -1,9 +1,10 @@
-"""Shared fixtures: a private data folder for the whole session and the tiny demo model.
+"""Shared fixtures: a private data folder for the whole session and the tiny test model.
 
 Every test session writes into a temporary Quillora data folder (QUILLORA_DATA_DIR), never
-into the user's real one; child processes (the engine CLI) inherit it. The demo model is
-built once per session inside it, so `python -m engine ... --model demo` started by a test
-finds it already cached.
+into the user's real one; child processes (the engine CLI) inherit it. The tiny random test
+model is built once per session inside it, so `python -m engine ... --model tiny-test`
+started by a test finds it already cached. The real demo model's fixtures live in
+tests/real_model/conftest.py.
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ def quillora_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture(scope="session")
-def demo_model(quillora_data_dir: Path) -> Path:
-    """The demo model's folder (tokenizer, config, safetensors), built once per session."""
-    from engine.demo import ensure_demo_model
+def tiny_model(quillora_data_dir: Path) -> Path:
+    """The tiny test model's folder (tokenizer, config, safetensors), built once per session."""
+    from engine.tiny_test_model import ensure_tiny_test_model
 
-    return ensure_demo_model(quillora_data_dir)
+    return ensure_tiny_test_model(quillora_data_dir)
 
 
 @pytest.fixture(scope="session")
-def demo_tokenizer(demo_model: Path) -> Any:
+def tiny_tokenizer(tiny_model: Path) -> Any:
     from engine.modeling import load_tokenizer
 
-    return load_tokenizer(demo_model)
+    return load_tokenizer(tiny_model)
 
 
 @pytest.fixture(autouse=True)
@@ -59,17 +60,17 @@ def torch_grad_mode_is_left_on() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def trained_demo_run(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run folder from `python -m engine train --model demo --max-steps 3`, made once.
+def trained_tiny_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run folder from `python -m engine train --model tiny-test --max-steps 3`, once.
 
-    Read it or copy it (`demo_run_copy`); tests that write into a run use the copy.
+    Read it or copy it (`tiny_run_copy`); tests that write into a run use the copy.
     """
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
-    run = tmp_path_factory.mktemp("trained-demo") / "run"
+    run = tmp_path_factory.mktemp("trained-tiny") / "run"
     samples = root / "assets" / "samples" / "brand_voice.csv"
-    command = [sys.executable, "-m", "engine", "train", "--model", "demo"]
+    command = [sys.executable, "-m", "engine", "train", "--model", "tiny-test"]
     command += ["--data", str(samples), "--output", str(run), "--max-steps", "3"]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
@@ -77,8 +78,8 @@ def trained_demo_run(demo_model: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture
-def demo_run_copy(trained_demo_run: Path, tmp_path: Path) -> Path:
-    """A private copy of the trained demo run, for tests that write into the run folder."""
+def tiny_run_copy(trained_tiny_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the trained tiny run, for tests that write into the run folder."""
     import shutil
 
-    return Path(shutil.copytree(trained_demo_run, tmp_path / trained_demo_run.name))
+    return Path(shutil.copytree(trained_tiny_run, tmp_path / trained_tiny_run.name))

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.demo import DEMO_MODEL
+from engine.tiny_test_model import TINY_TEST_MODEL
 
 # Keys under which run.json may carry the resolved base model folder, most specific first.
 _BASE_PATH_KEYS = ("base_model_path", "resolved_model_path", "base_model_dir", "model_path")
@@ -79,10 +81,11 @@ def read_run(run_dir: Path) -> RunInfo:
     base = _find_base_path(config) or peft_config.get("base_model_name_or_path") or ""
     base_dir = Path(base).expanduser() if base else Path()
     if not base or not (base_dir / "config.json").exists():
-        if (name or base) == "demo":
-            from engine.demo import ensure_demo_model
+        if (name or base) in (DEMO_MODEL, TINY_TEST_MODEL) or Path(name).suffix == ".gguf":
+            # Cached conversions and built models can be made again from what they came from.
+            from engine.modeling import resolve_model
 
-            base_dir = ensure_demo_model()
+            base_dir = resolve_model(name or base)
         else:
             raise EngineError(
                 ErrorKind.MODEL_NOT_FOUND,

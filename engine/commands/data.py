@@ -18,7 +18,9 @@ from engine.contract.data_report import ColumnMapping, DataPreview, FileInfo, Re
 from engine.contract.errors import EngineError, ErrorKind
 from engine.contract.events import Report
 from engine.data.columns import NoWritingColumn
+from engine.demo import DEMO_MODEL
 from engine.emit import Emitter
+from engine.tiny_test_model import TINY_TEST_MODEL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,13 +76,13 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, int, str
 
 
 def tokenizer_for(model: str, revision: str = "main") -> Any:
-    """The tokenizer of `model`: the demo, a local folder, or (tokenizer files only) a Hub id."""
+    """The tokenizer of `model`: the demo, a folder, a .gguf file, or (tokenizer files) a Hub id."""
     from engine.data.preview_tokenizer import cached_hub_folder, load_preview_tokenizer
     from engine.modeling import load_tokenizer, resolve_model
 
     # The light loader leaves torch unimported (seconds saved on every preview); it answers
     # None for anything it is unsure of, and AutoTokenizer takes over.
-    if model == "demo" or Path(model).expanduser().is_dir():
+    if model in (DEMO_MODEL, TINY_TEST_MODEL) or _is_local(model):
         folder = resolve_model(model, revision)
         return load_preview_tokenizer(folder) or load_tokenizer(folder)
     cached = cached_hub_folder(model, revision)
@@ -98,6 +100,12 @@ def tokenizer_for(model: str, revision: str = "main") -> Any:
             "preview the data without a model.",
             detail=repr(exc),
         ) from exc
+
+
+def _is_local(model: str) -> bool:
+    """A model folder or a .gguf file on this computer (not a Hub id)."""
+    path = Path(model).expanduser()
+    return path.is_dir() or (path.suffix.lower() == ".gguf" and path.is_file())
 
 
 def run(args: argparse.Namespace, emitter: Emitter) -> int:

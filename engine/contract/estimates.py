@@ -50,7 +50,7 @@ sequence length (causal). `efficiency` is read from the H200 figures for the pla
 engine's own figures replace them), interpolated in log(matmul parameters) between the 1B and
 8B shapes and held flat outside. Other GPU classes reuse those efficiencies with their own
 datasheet peak (dense bf16 tensor FLOP/s, fp32 accumulate). The CPU class is calibrated on a
-2-core CPU with the tiny demo model (bench/train_bench.py --shape tiny).
+2-core CPU with the demo model, SmolLM2-135M (`CPU_TOKENS_PER_SECOND`).
 """
 
 from __future__ import annotations
@@ -150,8 +150,13 @@ LLAMA_3_2_1B = ModelShape(
 LLAMA_3_1_8B = ModelShape(
     layers=32, hidden=4096, intermediate=14336, heads=32, kv_heads=8, vocab=128256,
 )  # fmt: skip
-# The offline demo model (engine/demo.py); its vocabulary is at most this size.
+# The offline demo model (engine/demo.py): SmolLM2-135M-Instruct.
 DEMO_SHAPE = ModelShape(
+    layers=30, hidden=576, intermediate=1536, heads=9, kv_heads=3, vocab=49152,
+    tied_embeddings=True, head_dim=64,
+)  # fmt: skip
+# The tiny random test model (engine/tiny_test_model.py); its vocabulary is at most this size.
+TINY_TEST_SHAPE = ModelShape(
     layers=2, hidden=128, intermediate=384, heads=4, kv_heads=4, vocab=2048, tied_embeddings=True
 )
 
@@ -264,7 +269,7 @@ GPU_CLASSES: dict[str, GpuClass] = {
         GpuClass("RTX 3090", 71.0, 24.0, "Ampere GA102 whitepaper (fp32 accumulate)"),
         GpuClass("T4", 65.0, 16.0, "NVIDIA T4 datasheet (fp16; no bf16)"),
         # CPU: not a datasheet figure but an effective rate, see CPU_TOKENS_PER_SECOND.
-        GpuClass("CPU", 0.0, 0.0, "measured on a 2-core CPU with the demo model"),
+        GpuClass("CPU", 0.0, 0.0, "measured on a 2-core CPU with the demo model (SmolLM2-135M)"),
     )
 }
 
@@ -287,13 +292,13 @@ def gpu_class_for_name(name: str | None) -> GpuClass:
 # checkpointing; each pair is (efficiency at the 1B shape, efficiency at the 8B shape).
 EFFICIENCY: dict[tuple[Implementation, bool], tuple[float, float]] = {}
 
-# The demo shape trains at about this many tokens a second on a 2-core CPU: 5,641 (median of
-# step_progress) in `python -m engine train --model demo` on the bundled samples on an idle
-# machine, rows of 512 tokens, 4-bit, no checkpointing; 1,995 when the two cores were shared
-# with other heavy work. The figure is the idle one, rounded down. Other models on a CPU scale
-# down with their FLOPs a token.
-CPU_TOKENS_PER_SECOND = 5000.0
-CPU_REFERENCE_PLAN = TrainPlan(sequence_length=512, micro_batch=2, gradient_checkpointing=False)
+# The demo model (SmolLM2-135M-Instruct) trains at about this many tokens a second on a
+# 2-core CPU: 52 steps of 512 tokens in 160 s, about 210 tokens/s in step_progress, in
+# `python -m engine train` on a brand CSV on an idle machine, 4-bit, no checkpointing
+# (issue 12); rounded down. Shared cores give a fraction of it. Other models on a CPU scale
+# with their FLOPs a token (smaller ones are capped at this rate: start-up costs dominate).
+CPU_TOKENS_PER_SECOND = 200.0
+CPU_REFERENCE_PLAN = TrainPlan(sequence_length=512, micro_batch=1, gradient_checkpointing=False)
 
 
 def flops_per_token(model: ModelShape, plan: TrainPlan) -> float:

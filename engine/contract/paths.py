@@ -28,7 +28,17 @@ def runs_dir(root: Path | None = None) -> Path:
 
 
 def demo_model_dir(root: Path | None = None) -> Path:
-    return (root or data_dir()) / "cache" / "demo-model"
+    """The demo model (SmolLM2-135M-Instruct), converted once from its GGUF file."""
+    return (root or data_dir()) / "cache" / "demo-smollm2-135m-instruct"
+
+
+def tiny_test_model_dir(root: Path | None = None) -> Path:
+    return (root or data_dir()) / "cache" / "tiny-test-model"
+
+
+def converted_gguf_dir(root: Path | None = None) -> Path:
+    """Where .gguf files chosen as a base are kept after conversion (one folder each)."""
+    return (root or data_dir()) / "cache" / "converted-gguf"
 
 
 def lmstudio_models_dir(home: Path | None = None) -> Path | None:
@@ -38,6 +48,25 @@ def lmstudio_models_dir(home: Path | None = None) -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def ollama_models_dir(home: Path | None = None) -> Path | None:
+    """Ollama's model files (GGUF blobs named by their SHA-256), else None."""
+    candidate = (home or Path.home()) / ".ollama" / "models" / "blobs"
+    return candidate if candidate.is_dir() else None
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def is_gguf_file(path: Path) -> bool:
+    """True when `path` is a file that starts like a GGUF model (Ollama's blobs have no
+    .gguf suffix, so the first four bytes decide)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == GGUF_MAGIC
+    except OSError:
+        return False
 
 
 def assets_dir() -> Path:

@@ -3,7 +3,7 @@
 Two tokenizer families are written:
 - byte-level BPE ("gpt2" in GGUF): Llama 3, Qwen2, the demo model. Tokens, token types,
   merges, and the pre-tokenizer name llama.cpp uses to pick its splitting regex
-  ("llama-bpe", "qwen2", or "gpt-2"), recognised from the regex in tokenizer.json.
+  ("llama-bpe", "qwen2", "smollm" or "gpt-2"), recognised from tokenizer.json's pre-tokenizer.
 - SentencePiece-style BPE with byte fallback ("llama" in GGUF): Llama 2, Mistral 7B. Tokens,
   types (byte tokens <0xXX> marked as such) and scores; SentencePiece gives earlier pieces
   higher scores, and tokenizer.json keeps them in that order, so score = -id.
@@ -47,9 +47,11 @@ def pre_tokenizer_name(tokenizer_json: dict[str, Any]) -> str:
         return "llama-bpe"
     if any(r"\p{N}|" in pattern or pattern.endswith(r"\p{N}") for pattern in patterns):
         return "qwen2"
-    if not patterns and any(
-        p.get("type") == "ByteLevel" and p.get("use_regex", True) for p in parts
-    ):
+    byte_level_regex = any(p.get("type") == "ByteLevel" and p.get("use_regex", True) for p in parts)
+    digits_alone = any(p.get("type") == "Digits" and p.get("individual_digits") for p in parts)
+    if not patterns and byte_level_regex and digits_alone:
+        return "smollm"  # SmolLM, StarCoder: each digit alone, then GPT-2's split
+    if not patterns and byte_level_regex:
         return "gpt-2"
     raise _unsupported(f"unknown pre-tokenizer {tokenizer_json.get('pre_tokenizer')}")
 

@@ -4,9 +4,9 @@
   rows (engine.train.ranks); the one Quillora runs and tests (2 CPU processes in CI).
 - `fsdp_qlora`: the settings peft documents for QLoRA under FSDP, for bases that do not fit
   one GPU (14B-70B): the 4-bit weights stored in the compute dtype so FSDP can shard them
-  (`bnb_4bit_quant_storage`), CPU-RAM-efficient loading, `use_orig_params: false`. Written
-  for the record and for people who know FSDP; the training loop does not shard the model
-  yet, so it is not what the launch script uses (docs/server.md says why).
+  (`bnb_4bit_quant_storage`), CPU-RAM-efficient loading, `use_orig_params: false`. Launched
+  with it, the engine trains with engine.train.sharded; tested on the CPU only, so the launch
+  script does not use it (docs/server.md).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ FSDP_NOTE = """\
 # FSDP for a 4-bit base (QLoRA), as peft's "QLoRA and FSDP" guide sets it up.
 # The model must be loaded with BitsAndBytesConfig(bnb_4bit_quant_storage=<compute dtype>)
 # and dtype=<compute dtype> ({dtype} here): FSDP shards only float tensors, so the packed
-# 4-bit weights are stored in the compute dtype. Not used by launch.sh: see README.md.
+# 4-bit weights are stored in the compute dtype; Quillora's engine does so under this config.
+# Not used by launch.sh: see README.md.
 """
 
 

@@ -119,8 +119,15 @@ Quillora: Runs > "Open a finished run..." and choose it.
 ## Bases too big for one GPU
 
 `accelerate/fsdp-qlora.yaml` holds the FSDP settings peft documents for QLoRA (4-bit weights
-stored in the compute dtype, CPU-RAM-efficient loading, `use_orig_params: false`). Quillora's
-training loop does not shard the model yet: with it, every GPU must hold the whole 4-bit
-model (about 0.6 GB per billion parameters, plus activations). Use a server whose single GPU
-holds the base; a 70B base needs about 48 GB a GPU.
+stored in the compute dtype, CPU-RAM-efficient loading, `use_orig_params: false`). With it the
+engine splits the base over the GPUs (`launch.sh` does not use it; run it yourself):
+
+```bash
+python -m accelerate.commands.launch --config_file accelerate/fsdp-qlora.yaml \\
+    --num_processes N -m engine train --config settings.json --data data/examples.csv --output run
+```
+
+This way is tested on CPUs only so far, cannot resume a stopped run, and skips the
+base-versus-tuned check. Where one GPU holds the whole 4-bit base (about 0.6 GB per billion
+parameters, plus activations), `./launch.sh` is the tested way.
 """

@@ -52,7 +52,7 @@ from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.control import ControlState
 from engine.train.faults import Faults
 from engine.train.losses import heldout_sums, summed_loss, trained_tokens
-from engine.train.packing import Row, collate, eval_rows, plan_steps
+from engine.train.packing import Row, StepPlan, collate, eval_rows, plan_steps
 from engine.train.ranks import Ranks
 from engine.train.schedule import learning_rate_at
 
@@ -156,53 +156,10 @@ def train(job: TrainingJob) -> Outcome:
     vocab_size = len(tokenizer)
 
     # 2. Token ids and labels; the whole run's step plan.
-    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in job.train_examples]
-    heldout_set = [
-        encode_example(tokenizer, e, settings.sequence_length) for e in job.heldout_examples
-    ]
-    train_set = [e for e in train_set if e.trained_tokens > 0]
-    if not train_set:
-        raise EngineError(ErrorKind.NO_USABLE_ROWS, "None of the examples has text to learn from.")
-    rows_per_step = settings.micro_batch_size * settings.gradient_accumulation
-    plan = plan_steps(
-        [len(e) for e in train_set],
-        settings.sequence_length,
-        rows_per_step,
-        settings.epochs,
-        settings.seed,
-        settings.max_steps,
-    )
-    heldout = HeldOut(
-        rows=eval_rows([len(e) for e in heldout_set], settings.sequence_length),
-        examples=heldout_set,
-        patience=settings.early_stopping_patience,
-    )
-    counts = job.counts
-    emitter.emit(
-        DataPrepared(
-            examples=len(job.train_examples) + len(job.heldout_examples),
-            train_examples=len(job.train_examples),
-            heldout_examples=len(job.heldout_examples),
-            dropped=counts.dropped,
-            total_tokens=sum(len(e) for e in train_set) + sum(len(e) for e in heldout_set),
-            packed_rows=plan.rows_per_epoch,
-            duplicates=counts.duplicates,
-            too_long=counts.too_long,
-            too_short=counts.too_short,
-        )
-    )
-    if rows_per_step < ranks.count:
-        emitter.emit(
-            Log(
-                message=f"Each step learns from {rows_per_step} rows, fewer than the "
-                f"{ranks.count} training processes: some of them will wait. Raise the "
-                "micro-batch or the accumulation to keep them all busy."
-            )
-        )
-    total_steps = plan.total_steps
-    warmup_steps = round(settings.warmup_fraction * total_steps)
-    eval_every = settings.eval_every or max(1, total_steps // 8)
-    checkpoint_every = settings.checkpoint_every or max(1, total_steps // 4)
+    data = plan_data(job, tokenizer)
+    train_set, heldout, plan = data.train_set, data.heldout, data.plan
+    rows_per_step, total_steps, warmup_steps = data.rows_per_step, plan.total_steps, data.warmup
+    eval_every, checkpoint_every = data.eval_every, data.checkpoint_every
 
     # 3. The 4-bit base model with LoRA, and the optimizer.
     model = load_4bit_model(
@@ -225,7 +182,7 @@ def train(job: TrainingJob) -> Outcome:
     # 4. Fresh state, or the latest checkpoint's.
     state = TrainerState(
         micro_batch_size=settings.micro_batch_size,
-        data_fingerprint=fingerprint(train_set, heldout_set, plan.steps),
+        data_fingerprint=data.fingerprint,
         total_steps=total_steps,
     )
     if job.resume:
@@ -340,6 +297,79 @@ def train(job: TrainingJob) -> Outcome:
     return Outcome(finished, model)
 
 
+@dataclass(frozen=True)
+class PlannedData:
+    """The run's token ids, step plan and cadences, the same on every process."""
+
+    train_set: list[EncodedExample]
+    heldout: HeldOut
+    plan: StepPlan
+    rows_per_step: int
+    warmup: int  # steps
+    eval_every: int
+    checkpoint_every: int
+    fingerprint: str
+
+
+def plan_data(job: TrainingJob, tokenizer: PreTrainedTokenizerBase) -> PlannedData:
+    """Encode the examples, plan every step's rows and emit DataPrepared."""
+    settings, emitter, ranks = job.config.training, job.emitter, job.ranks
+    train_set = [encode_example(tokenizer, e, settings.sequence_length) for e in job.train_examples]
+    heldout_set = [
+        encode_example(tokenizer, e, settings.sequence_length) for e in job.heldout_examples
+    ]
+    train_set = [e for e in train_set if e.trained_tokens > 0]
+    if not train_set:
+        raise EngineError(ErrorKind.NO_USABLE_ROWS, "None of the examples has text to learn from.")
+    rows_per_step = settings.micro_batch_size * settings.gradient_accumulation
+    plan = plan_steps(
+        [len(e) for e in train_set],
+        settings.sequence_length,
+        rows_per_step,
+        settings.epochs,
+        settings.seed,
+        settings.max_steps,
+    )
+    heldout = HeldOut(
+        rows=eval_rows([len(e) for e in heldout_set], settings.sequence_length),
+        examples=heldout_set,
+        patience=settings.early_stopping_patience,
+    )
+    counts = job.counts
+    emitter.emit(
+        DataPrepared(
+            examples=len(job.train_examples) + len(job.heldout_examples),
+            train_examples=len(job.train_examples),
+            heldout_examples=len(job.heldout_examples),
+            dropped=counts.dropped,
+            total_tokens=sum(len(e) for e in train_set) + sum(len(e) for e in heldout_set),
+            packed_rows=plan.rows_per_epoch,
+            duplicates=counts.duplicates,
+            too_long=counts.too_long,
+            too_short=counts.too_short,
+        )
+    )
+    if rows_per_step < ranks.count:
+        emitter.emit(
+            Log(
+                message=f"Each step learns from {rows_per_step} rows, fewer than the "
+                f"{ranks.count} training processes: some of them will wait. Raise the "
+                "micro-batch or the accumulation to keep them all busy."
+            )
+        )
+    total_steps = plan.total_steps
+    return PlannedData(
+        train_set=train_set,
+        heldout=heldout,
+        plan=plan,
+        rows_per_step=rows_per_step,
+        warmup=round(settings.warmup_fraction * total_steps),
+        eval_every=settings.eval_every or max(1, total_steps // 8),
+        checkpoint_every=settings.checkpoint_every or max(1, total_steps // 4),
+        fingerprint=fingerprint(train_set, heldout_set, plan.steps),
+    )
+
+
 def _lora_snapshot(model: Any) -> dict[str, Any]:
     """A CPU copy of the adapter weights (small: LoRA only), to return to the best version."""
     from peft import get_peft_model_state_dict
@@ -447,7 +477,12 @@ def _evaluate(bench: Workbench, heldout: HeldOut, state: TrainerState) -> bool:
         bench.model, mine, heldout.examples, state.micro_batch_size, bench.pad_id, bench.device
     )
     summed_loss_all, tokens_all = bench.ranks.sums([total, float(tokens)])
-    loss = summed_loss_all / max(tokens_all, 1.0)
+    return record_heldout(summed_loss_all / max(tokens_all, 1.0), heldout, state, bench.emitter)
+
+
+def record_heldout(loss: float, heldout: HeldOut, state: TrainerState, emitter: Emitter) -> bool:
+    """Update the early-stopping counters with a held-out loss and emit an Evaluation event;
+    True if it improved."""
     best = state.best_heldout_loss
     improved = best is None or loss < best - 1e-4
     if improved:
@@ -455,7 +490,7 @@ def _evaluate(bench: Workbench, heldout: HeldOut, state: TrainerState) -> bool:
         state.evals_without_improvement = 0
     else:
         state.evals_without_improvement += 1
-    bench.emitter.emit(
+    emitter.emit(
         Evaluation(
             step=state.step,
             heldout_loss=round(loss, 5),

@@ -76,10 +76,19 @@ class Ranks:
         from accelerate import Accelerator, InitProcessGroupKwargs
 
         # cpu=True where there is no GPU: accelerate then runs MULTI_CPU over gloo.
-        accelerator = Accelerator(
-            cpu=not torch.cuda.is_available(),
-            kwargs_handlers=[InitProcessGroupKwargs(timeout=COLLECTIVE_TIMEOUT)],
-        )
+        try:
+            accelerator = Accelerator(
+                cpu=not torch.cuda.is_available(),
+                kwargs_handlers=[InitProcessGroupKwargs(timeout=COLLECTIVE_TIMEOUT)],
+            )
+        except RuntimeError as exc:  # accelerate refuses the launch's settings here
+            raise EngineError(
+                ErrorKind.BAD_CONFIG,
+                "This computer cannot train with the settings the run was launched with. "
+                "The FSDP settings (accelerate/fsdp-qlora.yaml) need GPUs: without them, "
+                "start the run with ./launch.sh.",
+                str(exc),
+            ) from exc
         return cls(accelerator.process_index, accelerator.num_processes, accelerator)
 
     @property

@@ -116,8 +116,9 @@ def demo_report(*, model: str = "", redact: tuple[str, ...] = ()) -> DataPreview
     )
 
 
-def demo_doctor_report(gpu_gib: float | None = 24.0) -> dict[str, Any]:
-    """A doctor report with one NVIDIA GPU of `gpu_gib` GiB, or none when None."""
+def demo_doctor_report(gpu_gib: float | None = 24.0, memory_gib: float = 16.0) -> dict[str, Any]:
+    """A doctor report with one NVIDIA GPU of `gpu_gib` GiB (none when None) and
+    `memory_gib` of system memory."""
     gpus = []
     if gpu_gib:
         gpus = [
@@ -134,6 +135,7 @@ def demo_doctor_report(gpu_gib: float | None = 24.0) -> dict[str, Any]:
         "os": "Linux",
         "python": "3.11.7",
         "cpu_count": 16,
+        "memory_gib": memory_gib,
         "torch": "2.13.0",
         "cuda_available": bool(gpus),
         "gpus": gpus,

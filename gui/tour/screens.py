@@ -129,20 +129,20 @@ def _write_results(run: Path) -> None:
         ],
     }
     (run / "data-manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    from gui.tour.try_it import recorded_demo
+
+    recorded = recorded_demo()  # a real demo run's figures (bench/record_demo_replies.py)
     evaluation = {
         "schema": 1,
-        "heldout_examples": 12,
-        "perplexity": {
-            "base": {"loss": 3.12, "perplexity": 22.6},
-            "tuned": {"loss": 2.48, "perplexity": 11.9},
+        "heldout_examples": 15,
+        "perplexity": recorded["perplexity"],
+        "style": {
+            "base": {"score": recorded["style"]["base"]},
+            "tuned": {"score": recorded["style"]["tuned"]},
+            "prompts": len(recorded["samples"]),
         },
-        "style": {"base": {"score": 0.34}, "tuned": {"score": 0.61}, "prompts": 6},
-        "summary": [
-            "Your held-out writing surprises the tuned model 1.9x less than the base model "
-            "(perplexity 11.9 versus 22.6; lower is better).",
-            "Its answers sound closer to your writing: style score 0.61 versus 0.34 for the "
-            "base model (0 to 1, higher is closer).",
-        ],
+        "summary": recorded["summary"],
+        "samples": recorded["samples"],
     }
     (run / "evaluation.json").write_text(json.dumps(evaluation), encoding="utf-8")
     prompts = [f"Prompt {i}" for i in range(8)]
@@ -152,11 +152,15 @@ def _write_results(run: Path) -> None:
         pick: Pick = "tie" if i == 7 else (other if i == 0 else trial.tuned_side)
         test.record(i, pick)
     test.save(run)
+    base_ppl = recorded["perplexity"]["base"]["perplexity"]
+    tuned_ppl = recorded["perplexity"]["tuned"]["perplexity"]
     card = (
-        "# Quillora style adapter\n\n## Base model\n\n- Model: demo\n\n## Evaluation\n\n"
+        "# Quillora style adapter\n\n## Base model\n\n- Model: demo (SmolLM2-135M-Instruct)"
+        "\n\n## Evaluation\n\n"
         "| Measure | Base model | Tuned (this adapter) |\n|---|---|---|\n"
-        "| Held-out perplexity (lower is better) | 22.6 | 11.9 |\n"
-        "| Style score (higher is closer) | 0.34 | 0.61 |\n\n"
+        f"| Held-out perplexity (lower is better) | {base_ppl:.1f} | {tuned_ppl:.1f} |\n"
+        f"| Style score (higher is closer) | {recorded['style']['base']:.2f} | "
+        f"{recorded['style']['tuned']:.2f} |\n\n"
         "## Known limits\n\n- It imitates style, not facts.\n"
     )
     (run / "model-card.md").write_text(card, encoding="utf-8")

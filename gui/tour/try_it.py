@@ -2,7 +2,9 @@
 
 A demo run folder is written into the tour's throwaway data folder (adapter marker, run.json,
 an evaluation with held-out samples), and the page's controller is put into each state
-directly, with events shaped like the real chat engine's.
+directly, with events shaped like the real chat engine's. Every reply shown is one the real
+demo model wrote in a real run, recorded in assets/tour/demo_replies.json
+(bench/record_demo_replies.py), not text written for the tour.
 """
 
 from __future__ import annotations
@@ -10,58 +12,29 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.contract.ab_test import Side
 from engine.contract.chat_protocol import Message
 from engine.contract.events import ChatDone, ChatReady
-from engine.contract.paths import runs_dir
+from engine.contract.paths import assets_dir, runs_dir
 
 if TYPE_CHECKING:
     from gui.steps.try_it.page import TryPage
 
 TOUR_RUN = "20261127-093000-demo"
-SAMPLES = [
-    (
-        "Write a product blurb for Sea Glass, our jasmine green tea.",
-        "Sea Glass is a green tea. It has a pleasant floral aroma and a light taste. Brew it "
-        "at 80 degrees for two minutes for the best results.",
-        "Sea Glass is green tea that sat with jasmine, night after night, until it smelled "
-        "like a garden after rain. Pale. Floral. Clear as a rock pool. Steep slow. \u2014 the "
-        "Foghorn crew",
-    ),
-    (
-        "Write a product blurb for Ropewalk Rooibos.",
-        "Ropewalk Rooibos is a caffeine-free herbal tea with orange peel and vanilla. It is "
-        "suitable for any time of day.",
-        "No caffeine, no nonsense. Ropewalk Rooibos is red bush with orange peel and a twist "
-        "of vanilla. Sweet. Sunny. Endlessly forgiving. Steep slow. \u2014 the Foghorn crew",
-    ),
-    (
-        "Write a product blurb for Gull's Breakfast.",
-        "Gull's Breakfast is a strong breakfast blend of Kenyan and Yunnan teas.",
-        "Loud, cheerful and first at the window: that's Gull's Breakfast. Brew it strong. "
-        "Steep slow. \u2014 the Foghorn crew",
-    ),
-    (
-        "Write a product blurb for Salt Meadow, our chamomile blend.",
-        "Salt Meadow is a relaxing chamomile tea with lemon balm.",
-        "Fog's in, lamps are low, and the day is finally done. Salt Meadow is whole chamomile "
-        "with lemon balm. Calm. Golden. Steep slow. \u2014 the Foghorn crew",
-    ),
-    (
-        "Write a product blurb for Harbour Fog, our smoked oolong.",
-        "Harbour Fog is a smoked oolong tea with a toasty flavour.",
-        "Kettle on? Good. Harbour Fog is our smoked oolong, roasted low and slow over "
-        "applewood. Toasty. Soft. Steep slow. \u2014 the Foghorn crew",
-    ),
-    (
-        "Write a product blurb for Low Tide, our Japanese sencha.",
-        "Low Tide is a Japanese sencha with a fresh, grassy taste.",
-        "Low Tide is what the harbour looks like at six in the morning: bright, green, and "
-        "very quiet. Grassy. Sweet. Steep slow. \u2014 the Foghorn crew",
-    ),
-]
+# What a real demo run wrote (bench/record_demo_replies.py): the tour replays it.
+RECORDED_FILE = ("tour", "demo_replies.json")
+
+
+def recorded_demo() -> dict[str, Any]:
+    """The recorded demo run: held-out samples (base and tuned answers) and chat replies."""
+    path = assets_dir().joinpath(*RECORDED_FILE)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_samples() -> list[tuple[str, str, str]]:
+    return [(s["prompt"], s["base"], s["tuned"]) for s in recorded_demo()["samples"]]
 
 
 def tour_run(root: Path | None = None) -> Path:
@@ -77,7 +50,7 @@ def tour_run(root: Path | None = None) -> Path:
         (run / "run.json").write_text(json.dumps({"config": {"model": {"name": "demo"}}}), "utf-8")
     evaluation_file = run / "evaluation.json"
     evaluation = json.loads(evaluation_file.read_text("utf-8")) if evaluation_file.exists() else {}
-    evaluation["samples"] = [{"prompt": p, "base": b, "tuned": t} for p, b, t in SAMPLES]
+    evaluation["samples"] = recorded_demo()["samples"]
     evaluation_file.write_text(json.dumps(evaluation), encoding="utf-8")
     return run
 
@@ -92,16 +65,15 @@ def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
         page.tabs.setCurrentWidget(page.chat)
         controller._set_state("loading")
 
+    first, second = recorded_demo()["chat"][:2]
+    words = str(second["reply"]).split(" ")
+    streamed, rest = " ".join(words[: len(words) // 2]) + " ", " ".join(words[len(words) // 2 :])
+
     def chat() -> None:
         controller.messages = [
-            Message("user", "Write a product blurb for Night Watch, our malty black tea."),
-            Message(
-                "assistant",
-                "Some teas whisper. Night Watch does not. It's a malty Assam built for long "
-                "shifts, early trains and just one more chapter at midnight. Bold. Bready. "
-                "Honest. Steep slow. \u2014 the Foghorn crew",
-            ),
-            Message("user", "Now one for our new chai, Driftwood."),
+            Message("user", str(first["prompt"])),
+            Message("assistant", str(first["reply"])),
+            Message("user", str(second["prompt"])),
         ]
         controller.chat_request_id = controller.last_chat_request_id = "tour"
         controller.pending = {"tour"}
@@ -109,19 +81,18 @@ def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
         page._on_controller_ready(ready)
         controller._set_state("generating")
         page.chat.show_history()
-        streamed = "Driftwood Chai takes the long way home. Cardamom, cinnamon bark, "
-        for piece in streamed.split():
+        for piece in streamed.split(" "):
             page.chat._on_controller_token("tour", "tuned", piece + " ")
 
     def chat_done() -> None:
-        page.chat._on_controller_token("tour", "tuned", "black pepper. Warm. Spiced. Steep slow.")
+        page.chat._on_controller_token("tour", "tuned", rest)
         controller._on_done(
             ChatDone(
                 request_id="tour",
                 text=page.chat.view.bubbles[-1].text(),
-                new_tokens=31,
-                seconds=0.4,
-                first_token_seconds=0.05,
+                new_tokens=int(second["new_tokens"]),
+                seconds=float(second["seconds"]),
+                first_token_seconds=float(second["first_token_seconds"]),
             )
         )
         page.chat.update_buttons()
@@ -133,11 +104,11 @@ def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
     def side_by_side() -> None:
         page.settings.advanced_toggle.setChecked(False)
         page.tabs.setCurrentWidget(page.compare)
-        prompt, base, tuned = SAMPLES[0]
+        prompt, base, tuned = recorded_samples()[0]
         page.compare.prompt.setText(prompt)
-        for variant, text, tokens in (("base", base, 34), ("tuned", tuned, 41)):
+        for variant, text in (("base", base), ("tuned", tuned)):
             page.compare.cards[variant].set_text(text)
-            page.compare.cards[variant].footer.setText(f"{tokens} tokens, 96 per second")
+            page.compare.cards[variant].footer.setText("Recorded from a real demo run")
 
     def blind() -> None:
         page.tabs.setCurrentWidget(page.blind)

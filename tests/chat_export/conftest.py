@@ -1,6 +1,6 @@
 """A tiny trained-looking run folder for the chat and export tests.
 
-The base model is the offline demo model (engine.demo) built in a temporary data folder; the
+The base model is the tiny test model (engine.tiny_test_model) built in a temporary data folder; the
 adapter is a real PEFT LoRA adapter on all linear layers whose B matrices are given small
 random values (seeded), so that it changes the model's output the way a trained one does,
 without spending test time on training.
@@ -15,9 +15,9 @@ import pytest
 
 
 def _build_base(root: Path) -> Path:
-    from engine.demo import ensure_demo_model
+    from engine.tiny_test_model import ensure_tiny_test_model
 
-    return ensure_demo_model(root)
+    return ensure_tiny_test_model(root)
 
 
 def make_run(base_dir: Path, run_dir: Path, scale: float = 0.3, seed: int = 7) -> Path:
@@ -37,7 +37,7 @@ def make_run(base_dir: Path, run_dir: Path, scale: float = 0.3, seed: int = 7) -
     peft_model.save_pretrained(adapter_dir)
     AutoTokenizer.from_pretrained(base_dir).save_pretrained(adapter_dir)
     run_json = {
-        "config": {"model": {"name": "demo", "revision": "main"}, "lora": {"rank": 8}},
+        "config": {"model": {"name": "tiny-test", "revision": "main"}, "lora": {"rank": 8}},
         "base_model_path": str(base_dir),
     }
     (run_dir / "run.json").write_text(json.dumps(run_json), encoding="utf-8")
@@ -45,22 +45,22 @@ def make_run(base_dir: Path, run_dir: Path, scale: float = 0.3, seed: int = 7) -
 
 
 @pytest.fixture(scope="session")
-def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build_base(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")
-def demo_run(demo_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_run(demo_base, tmp_path_factory.mktemp("run"))
+def tiny_run(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run(tiny_base, tmp_path_factory.mktemp("run"))
 
 
 @pytest.fixture(scope="session")
-def gguf_exports(demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
+def gguf_exports(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory):
     """The demo run exported as GGUF, once per quantisation, on first use."""
     from engine.chat.run_info import read_run
     from engine.export.exports import export_gguf
 
-    info = read_run(demo_run)
+    info = read_run(tiny_run)
     made: dict[str, object] = {}
 
     def get(quant: str):
@@ -71,7 +71,7 @@ def gguf_exports(demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
     return get
 
 
-def build_tiny_base(arch: str, demo_base: Path, folder: Path, tokenizer: object = None) -> Path:
+def build_tiny_base(arch: str, tiny_base: Path, folder: Path, tokenizer: object = None) -> Path:
     """A tiny Qwen2 or Mistral model (random weights), by default with the demo tokenizer."""
     import torch
     from transformers import (
@@ -82,7 +82,7 @@ def build_tiny_base(arch: str, demo_base: Path, folder: Path, tokenizer: object 
         Qwen2ForCausalLM,
     )
 
-    tokenizer = tokenizer or AutoTokenizer.from_pretrained(demo_base)
+    tokenizer = tokenizer or AutoTokenizer.from_pretrained(tiny_base)
     shape = dict(
         vocab_size=len(tokenizer),
         hidden_size=128,
@@ -111,20 +111,20 @@ def build_tiny_base(arch: str, demo_base: Path, folder: Path, tokenizer: object 
 
 
 @pytest.fixture(scope="session")
-def arch_runs(demo_base: Path, demo_run: Path, tmp_path_factory: pytest.TempPathFactory):
+def arch_runs(tiny_base: Path, tiny_run: Path, tmp_path_factory: pytest.TempPathFactory):
     """Run folders for the demo Llama, tiny Qwen2 / Mistral models and a Llama with a
     SentencePiece-style tokenizer ("llama-spm"), each made on first use."""
-    made: dict[str, Path] = {"llama": demo_run}
+    made: dict[str, Path] = {"llama": tiny_run}
 
     def get(arch: str) -> Path:
         if arch not in made:
             folder = tmp_path_factory.mktemp(f"{arch}-base")
             if arch == "llama-spm":
-                base = build_spm_base(demo_base, folder)
+                base = build_spm_base(tiny_base, folder)
             elif arch in SPLIT_PATTERNS:
-                base = build_regex_bpe_base(arch, demo_base, folder)
+                base = build_regex_bpe_base(arch, tiny_base, folder)
             else:
-                base = build_tiny_base(arch, demo_base, folder)
+                base = build_tiny_base(arch, tiny_base, folder)
             made[arch] = make_run(base, tmp_path_factory.mktemp(f"{arch}-run"))
         return made[arch]
 
@@ -184,11 +184,11 @@ def build_spm_tokenizer(texts: list[str], folder: Path) -> None:
     tokenizer.save_pretrained(folder)
 
 
-def build_spm_base(demo_base: Path, folder: Path) -> Path:
+def build_spm_base(tiny_base: Path, folder: Path) -> Path:
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from engine.demo import sample_texts
+    from engine.tiny_test_model import sample_texts
 
     build_spm_tokenizer(sample_texts(), folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -211,14 +211,14 @@ SPLIT_PATTERNS = {
 }
 
 
-def build_regex_bpe_base(kind: str, demo_base: Path, folder: Path) -> Path:
+def build_regex_bpe_base(kind: str, tiny_base: Path, folder: Path) -> Path:
     """A byte-level BPE split by Llama 3's or Qwen2's regex, on a tiny Llama or Qwen2."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-    from engine.demo import sample_texts
+    from engine.tiny_test_model import sample_texts
 
-    demo = AutoTokenizer.from_pretrained(demo_base)
+    demo = AutoTokenizer.from_pretrained(tiny_base)
     specials = ["<|pad|>", "<|begin|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.Sequence(
@@ -240,5 +240,5 @@ def build_regex_bpe_base(kind: str, demo_base: Path, folder: Path) -> Path:
     )
     tokenizer.chat_template = demo.chat_template
     arch = "qwen2" if kind.startswith("qwen2") else "mistral"
-    build_tiny_base(arch, demo_base, folder, tokenizer=tokenizer)
+    build_tiny_base(arch, tiny_base, folder, tokenizer=tokenizer)
     return folder

@@ -23,11 +23,11 @@ def _request(rid: str, **kw: object) -> GenerateRequest:
 
 
 @pytest.fixture(scope="module")
-def session(demo_run: Path):
+def session(tiny_run: Path):
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
-    return ChatSession(read_run(demo_run), merged=False, device="cpu")
+    return ChatSession(read_run(tiny_run), merged=False, device="cpu")
 
 
 def test_same_seed_same_text_and_base_differs(session) -> None:
@@ -71,10 +71,10 @@ def test_static_cache_stepper_matches_eager(session) -> None:
     assert fast.token_ids == eager.token_ids
 
 
-def test_chat_command_streams_and_stops(demo_run: Path) -> None:
+def test_chat_command_streams_and_stops(tiny_run: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "chat", "--run", str(demo_run), "--device", "cpu"],
+        [sys.executable, "-m", "engine", "chat", "--run", str(tiny_run), "--device", "cpu"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -129,12 +129,12 @@ def test_chat_command_streams_and_stops(demo_run: Path) -> None:
             proc.kill()
 
 
-def test_merged_session_serves_both_variants(demo_run: Path) -> None:
+def test_merged_session_serves_both_variants(tiny_run: Path) -> None:
     """With merged weights the base variant un-merges around the reply and merges back."""
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
-    merged = ChatSession(read_run(demo_run), merged=True, device="cpu")
+    merged = ChatSession(read_run(tiny_run), merged=True, device="cpu")
     greedy = {"temperature": 0.0, "max_new_tokens": 12}
     tuned = merged.reply(_request("t", **greedy), on_text=lambda _: None)
     base = merged.reply(_request("b", variant="base", **greedy), on_text=lambda _: None)

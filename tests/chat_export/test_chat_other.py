@@ -28,16 +28,16 @@ def _greedy(rid: str, variant: str = "tuned") -> GenerateRequest:
 
 
 @pytest.fixture(scope="module")
-def second_run(demo_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def second_run(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Another adapter on the same base, from another seed: a run trained on other data.
-    return make_run(demo_base, tmp_path_factory.mktemp("second-run"), seed=21)
+    return make_run(tiny_base, tmp_path_factory.mktemp("second-run"), seed=21)
 
 
-def test_other_variant_is_the_other_run_alone(demo_run: Path, second_run: Path) -> None:
+def test_other_variant_is_the_other_run_alone(tiny_run: Path, second_run: Path) -> None:
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
-    pair = ChatSession(read_run(demo_run), device="cpu", other=read_run(second_run))
+    pair = ChatSession(read_run(tiny_run), device="cpu", other=read_run(second_run))
     alone = ChatSession(read_run(second_run), device="cpu")
     pieces: list[str] = []
     own = pair.reply(_greedy("a"), on_text=lambda _: None)
@@ -50,21 +50,21 @@ def test_other_variant_is_the_other_run_alone(demo_run: Path, second_run: Path) 
     assert pair.reply(_greedy("e"), on_text=lambda _: None).token_ids == own.token_ids
 
 
-def test_merged_is_not_used_with_two_runs(demo_run: Path, second_run: Path) -> None:
+def test_merged_is_not_used_with_two_runs(tiny_run: Path, second_run: Path) -> None:
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
-    pair = ChatSession(read_run(demo_run), merged=True, device="cpu", other=read_run(second_run))
+    pair = ChatSession(read_run(tiny_run), merged=True, device="cpu", other=read_run(second_run))
     assert not pair.merged
     assert pair.reply(_greedy("o", "other"), on_text=lambda _: None).token_ids
 
 
-def test_other_without_second_run_is_refused(demo_run: Path) -> None:
+def test_other_without_second_run_is_refused(tiny_run: Path) -> None:
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
     from engine.contract.errors import EngineError
 
-    single = ChatSession(read_run(demo_run), device="cpu")
+    single = ChatSession(read_run(tiny_run), device="cpu")
     with pytest.raises(EngineError, match="No second run"):
         single.reply(_greedy("x", "other"), on_text=lambda _: None)
 
@@ -82,14 +82,14 @@ def _chat(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_chat_command_streams_the_other_run(demo_run: Path, second_run: Path) -> None:
+def test_chat_command_streams_the_other_run(tiny_run: Path, second_run: Path) -> None:
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
     expected = ChatSession(read_run(second_run), device="cpu").reply(
         _greedy("alone"), on_text=lambda _: None
     )
-    proc = _chat("--run", str(demo_run), "--other", str(second_run))
+    proc = _chat("--run", str(tiny_run), "--other", str(second_run))
     assert proc.stdin and proc.stdout
     try:
         assert isinstance(parse_line(proc.stdout.readline()), ChatReady)
@@ -107,8 +107,8 @@ def test_chat_command_streams_the_other_run(demo_run: Path, second_run: Path) ->
             proc.kill()
 
 
-def test_chat_command_refuses_another_base_model(demo_run: Path, arch_runs) -> None:
-    proc = _chat("--run", str(demo_run), "--other", str(arch_runs("qwen2")))
+def test_chat_command_refuses_another_base_model(tiny_run: Path, arch_runs) -> None:
+    proc = _chat("--run", str(tiny_run), "--other", str(arch_runs("qwen2")))
     out, _ = proc.communicate(timeout=120)
     events = [parse_line(line) for line in out.splitlines() if line.strip()]
     failed = [e for e in events if isinstance(e, Failed)]
@@ -118,18 +118,18 @@ def test_chat_command_refuses_another_base_model(demo_run: Path, arch_runs) -> N
 
 
 def test_two_trained_runs_answer_differently(
-    trained_demo_run: Path, tmp_path_factory: pytest.TempPathFactory
+    trained_tiny_run: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Real runs from `engine train`: one on the brand-voice table, one on the prose folder."""
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
     prose = tmp_path_factory.mktemp("trained-prose") / "run"
-    command = [sys.executable, "-m", "engine", "train", "--model", "demo", "--max-steps", "3"]
+    command = [sys.executable, "-m", "engine", "train", "--model", "tiny-test", "--max-steps", "3"]
     command += ["--data", str(ROOT / "assets" / "samples" / "prose"), "--output", str(prose)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    pair = ChatSession(read_run(trained_demo_run), device="cpu", other=read_run(prose))
+    pair = ChatSession(read_run(trained_tiny_run), device="cpu", other=read_run(prose))
     own = pair.reply(_greedy("a"), on_text=lambda _: None)
     other = pair.reply(_greedy("b", "other"), on_text=lambda _: None)
     alone = ChatSession(read_run(prose), device="cpu").reply(_greedy("c"), on_text=lambda _: None)

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def info(demo_run: Path):
+def info(tiny_run: Path):
     from engine.chat.run_info import read_run
 
-    return read_run(demo_run)
+    return read_run(tiny_run)
 
 
 def _prompt(info) -> object:
@@ -124,8 +124,8 @@ def test_unsupported_architecture_is_refused() -> None:
     )
 
 
-def test_export_command_events(demo_run: Path, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "engine", "export", "--run", str(demo_run)]
+def test_export_command_events(tiny_run: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "engine", "export", "--run", str(tiny_run)]
     command += ["--format", "adapter", "--out", str(tmp_path / "out")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 

@@ -1,4 +1,4 @@
-"""The GGUF converter on the demo model: read back with gguf's own reader, field by field."""
+"""The GGUF converter on the tiny test model: read back with gguf's own reader, field by field."""
 
 from __future__ import annotations
 
@@ -21,24 +21,24 @@ def _field(reader, key: str):
 
 
 @pytest.fixture(scope="module")
-def merged_state(demo_run: Path):
+def merged_state(tiny_run: Path):
     from engine.chat.run_info import read_run
     from engine.export.merged import load_merged
 
     return {
-        k: v.numpy() for k, v in load_merged(read_run(demo_run), "float32").state_dict().items()
+        k: v.numpy() for k, v in load_merged(read_run(tiny_run), "float32").state_dict().items()
     }
 
 
 @pytest.mark.parametrize("quant", ["f16", "q8_0"])
-def test_gguf_reads_back(quant: str, gguf_exports, demo_base: Path, merged_state) -> None:
+def test_gguf_reads_back(quant: str, gguf_exports, tiny_base: Path, merged_state) -> None:
     import gguf
     from transformers import AutoTokenizer
 
     result = gguf_exports(quant)
     reader = gguf.GGUFReader(str(result.path))
-    config = json.loads((demo_base / "config.json").read_text())
-    tokenizer = AutoTokenizer.from_pretrained(demo_base)
+    config = json.loads((tiny_base / "config.json").read_text())
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base)
 
     assert _field(reader, "general.architecture") == "llama"
     expected_type = {"f16": 1, "q8_0": 7}[quant]
@@ -59,7 +59,7 @@ def test_gguf_reads_back(quant: str, gguf_exports, demo_base: Path, merged_state
     assert _field(reader, "tokenizer.ggml.model") == "gpt2"
     assert _field(reader, "tokenizer.ggml.pre") == "gpt-2"
     assert tokens == tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-    tokenizer_json = json.loads((demo_base / "tokenizer.json").read_text())
+    tokenizer_json = json.loads((tiny_base / "tokenizer.json").read_text())
     assert len(_field(reader, "tokenizer.ggml.merges")) == len(tokenizer_json["model"]["merges"])
     types = _field(reader, "tokenizer.ggml.token_type")
     assert types[tokenizer.convert_tokens_to_ids("<|end|>")] == 3  # control
@@ -176,9 +176,9 @@ def test_lmstudio_install_and_ollama_command(gguf_exports, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("kind", "name"), [("llama3-bpe", "llama-bpe"), ("qwen2-bpe", "qwen2")])
-def test_pre_tokenizer_is_recognised(kind: str, name: str, demo_base: Path, tmp_path: Path):
+def test_pre_tokenizer_is_recognised(kind: str, name: str, tiny_base: Path, tmp_path: Path):
     from engine.export.gguf_vocab import pre_tokenizer_name
     from tests.chat_export.conftest import build_regex_bpe_base
 
-    folder = build_regex_bpe_base(kind, demo_base, tmp_path)
+    folder = build_regex_bpe_base(kind, tiny_base, tmp_path)
     assert pre_tokenizer_name(json.loads((folder / "tokenizer.json").read_text())) == name

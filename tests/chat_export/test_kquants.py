@@ -107,7 +107,7 @@ def _readback_logits(path: Path, info, spec, ids):
         return model(ids).logits[0], types
 
 
-def test_low_bit_exports_read_back(gguf_exports, demo_run: Path) -> None:
+def test_low_bit_exports_read_back(gguf_exports, tiny_run: Path) -> None:
     """Each file's types follow its recipe, and the model computed from the file strays from
     f16 in the order of the bits it keeps: q8_0 < q5_k_m < q4_k_m < q4_0.
 
@@ -122,7 +122,7 @@ def test_low_bit_exports_read_back(gguf_exports, demo_run: Path) -> None:
     from engine.chat.run_info import read_run
     from engine.export.gguf_arch import arch_spec
 
-    info = read_run(demo_run)
+    info = read_run(tiny_run)
     spec = arch_spec(json.loads((info.base_model_dir / "config.json").read_text()))
     tokenizer = AutoTokenizer.from_pretrained(info.tokenizer_dir)
     text = (
@@ -159,11 +159,11 @@ def test_low_bit_exports_read_back(gguf_exports, demo_run: Path) -> None:
     assert sizes == sorted(sizes, reverse=True)
 
 
-def test_quantization_flag_on_the_command_line(demo_run: Path, tmp_path: Path) -> None:
+def test_quantization_flag_on_the_command_line(tiny_run: Path, tmp_path: Path) -> None:
     from engine.contract.events import ExportFinished, Failed, parse_line
 
     def export(*extra: str) -> list:
-        command = [sys.executable, "-m", "engine", "export", "--run", str(demo_run)]
+        command = [sys.executable, "-m", "engine", "export", "--run", str(tiny_run)]
         command += ["--format", "gguf", "--out", str(tmp_path / extra[-1]), "--no-ollama"]
         command += list(extra[:-1])
         env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -37,13 +37,13 @@ CONVERSATIONS = [
 
 
 @pytest.mark.parametrize("template", [None, CHATML, LLAMA3], ids=["demo", "chatml", "llama3"])
-def test_template_parts_reproduce_the_chat_template(demo_base: Path, template: str | None):
+def test_template_parts_reproduce_the_chat_template(tiny_base: Path, template: str | None):
     from transformers import AutoTokenizer
 
     from engine.export.chat_template import modelfile_text, template_parts
     from engine.prompt_format import render_chat
 
-    tokenizer = AutoTokenizer.from_pretrained(demo_base)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base)
     if template:
         tokenizer.chat_template = template
     parts = template_parts(tokenizer)

@@ -7,10 +7,10 @@ from pathlib import Path
 from engine.chat.decoding import TextAssembler
 
 
-def test_pieces_hold_back_half_characters_and_drop_stray_bytes(demo_model: Path) -> None:
+def test_pieces_hold_back_half_characters_and_drop_stray_bytes(tiny_model: Path) -> None:
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(demo_model)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     emoji_ids = tokenizer("Kettle on? 🍵", add_special_tokens=False)["input_ids"]
     assembler = TextAssembler(tokenizer)
     pieces = [assembler.piece(emoji_ids[: i + 1]) for i in range(len(emoji_ids))]

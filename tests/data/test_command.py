@@ -48,13 +48,13 @@ def test_bad_file_becomes_a_typed_failed_event(tmp_path: Path) -> None:
     assert isinstance(events[-1], Failed) and events[-1].kind.value == "no_usable_rows"
 
 
-def test_with_the_demo_model_the_exact_training_text_is_shown(tmp_path: Path) -> None:
+def test_with_the_tiny_test_model_the_exact_training_text_is_shown(tmp_path: Path) -> None:
     events = run_engine(
-        "--data", str(SAMPLES / "prose" / "our-story.md"), "--model", "demo",
+        "--data", str(SAMPLES / "prose" / "our-story.md"), "--model", "tiny-test",
         env={"QUILLORA_DATA_DIR": str(tmp_path)},
     )  # fmt: skip
     preview = DataPreview.from_dict(events[-1].body)
-    assert preview.model == "demo" and not preview.readiness.tokens_estimated
+    assert preview.model == "tiny-test" and not preview.readiness.tokens_estimated
     answer = next(p for p in preview.preview if p.prompt)
     assert answer.prompt in answer.rendered and answer.response in answer.rendered
     prose = next(p for p in preview.preview if p.prompt is None)

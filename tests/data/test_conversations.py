@@ -58,7 +58,7 @@ def test_a_conversation_becomes_one_whole_example(tmp_path: Path, shape: str) ->
     assert any("kept whole" in note for note in prepared.report.files[0].notes)
 
 
-def test_each_reply_is_trained_after_its_whole_conversation(demo_tokenizer) -> None:
+def test_each_reply_is_trained_after_its_whole_conversation(tiny_tokenizer) -> None:
     example = Example(
         response=TURNS[2][1],
         prompt=TURNS[2][0],
@@ -68,12 +68,12 @@ def test_each_reply_is_trained_after_its_whole_conversation(demo_tokenizer) -> N
             ("user", TURNS[1][0]), ("assistant", TURNS[1][1]),
         ),
     )  # fmt: skip
-    encoded = encode_example(demo_tokenizer, example, 1024)
+    encoded = encode_example(tiny_tokenizer, example, 1024)
     messages = [{"role": "system", "content": SYSTEM}]
     for user, reply in TURNS:
         messages += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
-    whole = demo_tokenizer.apply_chat_template(messages, tokenize=False)
-    assert demo_tokenizer.decode(encoded.input_ids) == whole.rstrip("\n")
+    whole = tiny_tokenizer.apply_chat_template(messages, tokenize=False)
+    assert tiny_tokenizer.decode(encoded.input_ids) == whole.rstrip("\n")
 
     # The trained tokens are exactly the three replies with their end-of-turn token, in
     # order, and each sits right after the template's cue for the assistant.
@@ -84,29 +84,29 @@ def test_each_reply_is_trained_after_its_whole_conversation(demo_tokenizer) -> N
         assert label == encoded.input_ids[index]
         if not spans or encoded.labels[index - 1] == IGNORE:
             spans.append([])
-            cue = demo_tokenizer.decode(encoded.input_ids[:index])
+            cue = tiny_tokenizer.decode(encoded.input_ids[:index])
             assert cue.endswith("<|assistant|>\n")
         spans[-1].append(label)
-    assert [demo_tokenizer.decode(span) for span in spans] == [
+    assert [tiny_tokenizer.decode(span) for span in spans] == [
         f"{reply}<|end|>" for _, reply in TURNS
     ]
 
 
-def test_a_long_conversation_is_cut_not_mislabelled(demo_tokenizer) -> None:
+def test_a_long_conversation_is_cut_not_mislabelled(tiny_tokenizer) -> None:
     """Cut to the token budget, the labels still only cover reply tokens."""
     history = tuple(
         turn for user, reply in TURNS[:2] for turn in (("user", user), ("assistant", reply))
     )
     example = Example(TURNS[2][1], TURNS[2][0], SYSTEM, history=history)  # type: ignore[arg-type]
-    full = encode_example(demo_tokenizer, example, 1024)
-    cut = encode_example(demo_tokenizer, example, 40)
+    full = encode_example(tiny_tokenizer, example, 1024)
+    cut = encode_example(tiny_tokenizer, example, 40)
     assert len(cut) == 40 and cut.labels == full.labels[:40]
 
 
-def test_a_template_that_rewrites_past_turns_masks_them(demo_tokenizer) -> None:
+def test_a_template_that_rewrites_past_turns_masks_them(tiny_tokenizer) -> None:
     """A template that renders earlier replies differently once more follows (as some
     reasoning models' do) gives those turns no loss rather than the wrong tokens."""
-    tokenizer = demo_tokenizer
+    tokenizer = tiny_tokenizer
     original = tokenizer.chat_template
     tokenizer.chat_template = (
         "{% for message in messages %}"

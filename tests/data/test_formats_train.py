@@ -15,7 +15,7 @@ from tests.data.conftest import REPO
 
 
 def test_the_demo_trains_on_a_workbook_a_pdf_an_epub_a_page_and_a_blog(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "my writing"
     folder.mkdir()
@@ -25,7 +25,16 @@ def test_the_demo_trains_on_a_workbook_a_pdf_an_epub_a_page_and_a_blog(
     makers.make_html(folder / "roast.html")
     makers.make_wordpress(folder / "blog.xml", posts=6)
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "engine", "train", "--model", "demo", "--data", str(folder)]
+    command = [
+        sys.executable,
+        "-m",
+        "engine",
+        "train",
+        "--model",
+        "tiny-test",
+        "--data",
+        str(folder),
+    ]
     command += ["--output", str(run_dir), "--max-steps", "4"]
     result = subprocess.run(
         command, cwd=REPO, capture_output=True, text=True, timeout=300,

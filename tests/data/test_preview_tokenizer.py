@@ -11,15 +11,16 @@ import sys
 
 from engine.data.examples import Example
 from engine.data.preview_tokenizer import load_preview_tokenizer
-from engine.demo import builtin_examples, ensure_demo_model
+from engine.demo import builtin_examples
 from engine.modeling import load_tokenizer
 from engine.prompt_format import encode_example
+from engine.tiny_test_model import ensure_tiny_test_model
 
 from .conftest import REPO
 
 
 def test_light_tokenizer_encodes_exactly_like_training() -> None:
-    folder = ensure_demo_model()
+    folder = ensure_tiny_test_model()
     light, full = load_preview_tokenizer(folder), load_tokenizer(folder)
     assert light is not None and type(light) is type(full)
     prose = builtin_examples()[:30]
@@ -31,9 +32,9 @@ def test_light_tokenizer_encodes_exactly_like_training() -> None:
     assert light.pad_token_id == full.pad_token_id
 
 
-def test_preview_with_the_demo_model_leaves_torch_unimported() -> None:
+def test_preview_with_the_tiny_test_model_leaves_torch_unimported() -> None:
     code = (
-        "import sys; from engine.commands.data import tokenizer_for; tokenizer_for('demo'); "
+        "import sys; from engine.commands.data import tokenizer_for; tokenizer_for('tiny-test'); "
         "print('torch' in sys.modules)"
     )
     out = subprocess.run(

@@ -81,7 +81,9 @@ def _settings(folder: Path) -> Path:
         seed=3,
     )
     config = RunConfig(
-        model=ModelSettings(name="demo"), lora=LoraSettings(rank=8, alpha=16), training=training
+        model=ModelSettings(name="tiny-test"),
+        lora=LoraSettings(rank=8, alpha=16),
+        training=training,
     )
     path = folder / "settings.json"
     write_json_atomic(path, config.to_dict())
@@ -94,7 +96,7 @@ def _events(stdout: str) -> list[Event]:
 
 @pytest.mark.timeout(240)
 def test_two_processes_train_survive_a_lost_process_and_resume(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "brand.csv"
     with data.open("w", newline="", encoding="utf-8") as handle:
@@ -105,7 +107,7 @@ def test_two_processes_train_survive_a_lost_process_and_resume(
     run_dir = tmp_path / "run"
 
     # 1. Two processes; the second is killed once step 6 is done.
-    first = _launch("--model", "demo", "--data", str(data), "--output", str(run_dir),
+    first = _launch("--model", "tiny-test", "--data", str(data), "--output", str(run_dir),
                     "--config", str(_settings(tmp_path)), "--no-evaluate")  # fmt: skip
     assert first.stdout is not None
     lines = []
@@ -148,10 +150,10 @@ def test_two_processes_train_survive_a_lost_process_and_resume(
     assert len((run_dir / "events.jsonl").read_text().splitlines()) == len(events) + len(resumed)
     assert "Training processes: 2" in (run_dir / "model-card.md").read_text()
 
-    _adapter_matches_the_chat(demo_model, run_dir)
+    _adapter_matches_the_chat(tiny_model, run_dir)
 
 
-def _adapter_matches_the_chat(demo_model: Path, run_dir: Path) -> None:
+def _adapter_matches_the_chat(tiny_model: Path, run_dir: Path) -> None:
     """Plain transformers + peft (as anyone would load it) gives the chat's logits, unlike the
     base model alone."""
     import torch
@@ -169,7 +171,7 @@ def _adapter_matches_the_chat(demo_model: Path, run_dir: Path) -> None:
         bnb_4bit_compute_dtype=torch.float32,  # what the chat computes in on the CPU
     )
     base = AutoModelForCausalLM.from_pretrained(
-        demo_model, quantization_config=quantization, dtype=torch.float32, device_map="cpu"
+        tiny_model, quantization_config=quantization, dtype=torch.float32, device_map="cpu"
     ).eval()
     with torch.no_grad():
         plain = PeftModel.from_pretrained(base, run_dir / "adapter").eval()

@@ -51,24 +51,24 @@ def test_collate_restarts_positions_per_example_and_pads_without_loss() -> None:
 PACKED_TOLERANCE = 0.05
 
 
-def test_packed_example_logits_equal_alone(demo_model: Path, demo_tokenizer) -> None:
+def test_packed_example_logits_equal_alone(tiny_model: Path, tiny_tokenizer) -> None:
     import torch
 
     from engine.modeling import choose_placement, load_4bit_model
 
-    model = load_4bit_model(demo_model, choose_placement(), gradient_checkpointing=False)
+    model = load_4bit_model(tiny_model, choose_placement(), gradient_checkpointing=False)
     texts = [
         "Meet the new lamp: brighter than ever.",
         "Short sentences carry weight.",
         "Try it in store this Saturday, or order online today.",
     ]
-    examples = [encode_example(demo_tokenizer, Example(response=t), 128) for t in texts]
+    examples = [encode_example(tiny_tokenizer, Example(response=t), 128) for t in texts]
     with torch.no_grad():
         alone = [
             model(input_ids=torch.tensor([e.input_ids]), use_cache=False).logits[0].float()
             for e in examples
         ]
-        batch = collate([[0, 1, 2]], examples, demo_tokenizer.pad_token_id, "cpu")
+        batch = collate([[0, 1, 2]], examples, tiny_tokenizer.pad_token_id, "cpu")
         packed = (
             model(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False)
             .logits[0]
@@ -89,31 +89,31 @@ def test_packed_example_logits_equal_alone(demo_model: Path, demo_tokenizer) -> 
 
 
 @pytest.mark.parametrize("system", [None, "Be brief."])
-def test_prompt_tokens_carry_no_loss(demo_tokenizer, system: str | None) -> None:
+def test_prompt_tokens_carry_no_loss(tiny_tokenizer, system: str | None) -> None:
     example = Example(response="Hello from the team.", prompt="Say hello.", system=system)
-    encoded = encode_example(demo_tokenizer, example, 256)
+    encoded = encode_example(tiny_tokenizer, example, 256)
     trained = [
         t for t, label in zip(encoded.input_ids, encoded.labels, strict=True) if label != IGNORE
     ]
     first_trained = encoded.labels.index(next(x for x in encoded.labels if x != IGNORE))
-    prompt_text = demo_tokenizer.decode(encoded.input_ids[:first_trained])
+    prompt_text = tiny_tokenizer.decode(encoded.input_ids[:first_trained])
     assert prompt_text.endswith("Say hello.<|end|>\n<|assistant|>\n")
-    assert demo_tokenizer.decode(trained) == "Hello from the team.<|end|>"
-    assert encoded.input_ids[-1] == demo_tokenizer.eos_token_id
+    assert tiny_tokenizer.decode(trained) == "Hello from the team.<|end|>"
+    assert encoded.input_ids[-1] == tiny_tokenizer.eos_token_id
 
 
-def test_prose_trains_on_every_token_and_ends_with_eos(demo_tokenizer) -> None:
-    encoded = encode_example(demo_tokenizer, Example(response="Good writing is clear."), 256)
-    assert encoded.input_ids[-1] == demo_tokenizer.eos_token_id
+def test_prose_trains_on_every_token_and_ends_with_eos(tiny_tokenizer) -> None:
+    encoded = encode_example(tiny_tokenizer, Example(response="Good writing is clear."), 256)
+    assert encoded.input_ids[-1] == tiny_tokenizer.eos_token_id
     assert encoded.labels[0] == IGNORE  # nothing inside the example predicts its first token
     assert encoded.labels[1:] == encoded.input_ids[1:]
 
 
-def test_fallback_format_without_chat_template(demo_model: Path) -> None:
+def test_fallback_format_without_chat_template(tiny_model: Path) -> None:
     from engine.modeling import load_tokenizer
     from engine.prompt_format import chat_prompt_ids
 
-    tokenizer = load_tokenizer(demo_model)
+    tokenizer = load_tokenizer(tiny_model)
     tokenizer.chat_template = None
     encoded = encode_example(tokenizer, Example(response="Yes.", prompt="Ready?"), 256)
     text = tokenizer.decode(encoded.input_ids)
@@ -126,6 +126,6 @@ def test_fallback_format_without_chat_template(demo_model: Path) -> None:
     assert prompt.endswith("### Response:\n")
 
 
-def test_long_examples_are_cut_to_the_row_length(demo_tokenizer) -> None:
-    encoded = encode_example(demo_tokenizer, Example(response="word " * 400), 64)
-    assert len(encoded) == 64 and encoded.input_ids[-1] == demo_tokenizer.eos_token_id
+def test_long_examples_are_cut_to_the_row_length(tiny_tokenizer) -> None:
+    encoded = encode_example(tiny_tokenizer, Example(response="word " * 400), 64)
+    assert len(encoded) == 64 and encoded.input_ids[-1] == tiny_tokenizer.eos_token_id

@@ -25,7 +25,7 @@ from tests.engine.train_helpers import Recorder, examples
 
 
 @pytest.fixture(scope="module")
-def finished_run(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def finished_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from engine.commands.train import execute
 
     folder = tmp_path_factory.mktemp("local")
@@ -35,7 +35,15 @@ def finished_run(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         writer.writerow(["prompt", "text"])
         for example in examples(30):
             writer.writerow([f"{example.source}: write a post.", example.response])
-    command = ["train", "--model", "demo", "--data", str(data), "--output", str(folder / "run")]
+    command = [
+        "train",
+        "--model",
+        "tiny-test",
+        "--data",
+        str(data),
+        "--output",
+        str(folder / "run"),
+    ]
     args = build_parser().parse_args([*command, "--max-steps", "4", "--no-evaluate"])
     execute(args, Recorder())
     return folder / "run"
@@ -85,7 +93,7 @@ def test_the_server_folder_holds_what_the_server_needs(finished_run: Path, tmp_p
     assert "--require-hashes --no-deps -r quillora/lock/cuda.txt" in launch.read_text()
     for needed in ("engine/__main__.py", "pyproject.toml", "lock/cpu.txt", "assets"):
         assert (kit / "quillora" / needed).exists(), needed
-    assert "demo" in (kit / "README.md").read_text()
+    assert "tiny-test" in (kit / "README.md").read_text()  # the base model, named
 
     with pytest.raises(EngineError) as error:  # never into a folder that holds something
         write_kit(KitRequest(finished_run, kit), Recorder())

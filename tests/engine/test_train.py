@@ -1,4 +1,4 @@
-"""The real QLoRA path on the demo model: CLI events, falling loss, LoRA on 4-bit layers."""
+"""The real QLoRA path on the tiny test model: CLI events, falling loss, LoRA on 4-bit layers."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def brand_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cli_train_emits_events_in_order_and_writes_the_run_folder(
-    demo_model: Path, brand_csv: Path, tmp_path: Path
+    tiny_model: Path, brand_csv: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "engine", "train", "--model", "demo"]
+    command = [sys.executable, "-m", "engine", "train", "--model", "tiny-test"]
     command += ["--data", str(brand_csv), "--output", str(run_dir), "--max-steps", "16"]
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=240, env=dict(os.environ)
@@ -97,7 +97,7 @@ def test_cli_train_emits_events_in_order_and_writes_the_run_folder(
 
 
 def test_training_changes_only_lora_on_4bit_layers_and_the_adapter_reloads(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     import bitsandbytes as bnb
     import torch
@@ -108,12 +108,12 @@ def test_training_changes_only_lora_on_4bit_layers_and_the_adapter_reloads(
     settings = config(max_steps=10)
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
-    outcome = train(TrainingJob(settings, demo_model, examples(), examples(6), run, recorder))
+    outcome = train(TrainingJob(settings, tiny_model, examples(), examples(6), run, recorder))
     trained = outcome.model
 
     # A fresh model with the same seed is the starting point the run had.
     torch.manual_seed(settings.training.seed)
-    fresh = attach_lora(load_4bit_model(demo_model, choose_placement(), False), settings.lora)
+    fresh = attach_lora(load_4bit_model(tiny_model, choose_placement(), False), settings.lora)
     fresh_params = dict(fresh.named_parameters())
     lora_changed = 0
     for name, param in trained.named_parameters():
@@ -135,7 +135,7 @@ def test_training_changes_only_lora_on_4bit_layers_and_the_adapter_reloads(
     trained.eval()
     with torch.no_grad():
         expected = trained(input_ids=ids).logits.float()
-        base = load_4bit_model(demo_model, choose_placement(), False)
+        base = load_4bit_model(tiny_model, choose_placement(), False)
         reloaded = PeftModel.from_pretrained(base, run.adapter).eval()
         actual = reloaded(input_ids=ids).logits.float()
     assert float((actual - expected).abs().max()) < 1e-4

@@ -1,6 +1,6 @@
 """Stop, resume, pause, cancel, out-of-memory recovery, divergence and a full disk.
 
-Each run is the real loop on the demo model (12 steps of 4 rows); the faults are triggered
+Each run is the real loop on the tiny test model (12 steps of 4 rows); the faults are triggered
 by engine.train.faults, and the loop's own code recovers from them.
 """
 
@@ -42,14 +42,14 @@ OOM_TOLERANCE = 5e-3
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
+def uninterrupted(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
     run = RunFolder(tmp_path_factory.mktemp("uninterrupted")).create()
-    train(TrainingJob(config(), demo_model, examples(), examples(6), run, Recorder()))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, Recorder()))
     return run
 
 
 def test_stop_then_resume_ends_with_the_same_adapter(
-    demo_model: Path, uninterrupted: RunFolder, tmp_path: Path
+    tiny_model: Path, uninterrupted: RunFolder, tmp_path: Path
 ) -> None:
     from peft import PeftModel
 
@@ -59,18 +59,18 @@ def test_stop_then_resume_ends_with_the_same_adapter(
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 5 else None)
     stopped = train(
-        TrainingJob(config(), demo_model, examples(), examples(6), run, stopper, control)
+        TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control)
     ).finished
     assert stopped.reason == "stopped" and stopped.steps == 5
     assert (run.checkpoints / "step-5" / MARKER).is_file()
     assert [e.step for e in stopper.of(CheckpointSaved)] == [4, 5]
     # The stopped run's adapter is usable on its own.
-    base = load_4bit_model(demo_model, choose_placement(), False)
+    base = load_4bit_model(tiny_model, choose_placement(), False)
     PeftModel.from_pretrained(base, run.adapter)
 
     resumer = Recorder()
     resumed = train(
-        TrainingJob(config(), demo_model, examples(), examples(6), run, resumer, resume=True)
+        TrainingJob(config(), tiny_model, examples(), examples(6), run, resumer, resume=True)
     )
     assert resumed.finished.steps == 12
     assert [e.step for e in resumer.of(StepProgress)] == list(range(6, 13))
@@ -82,29 +82,29 @@ def test_stop_then_resume_ends_with_the_same_adapter(
     assert [p.name for p in complete_checkpoints(run.checkpoints)] == ["step-5", "step-8"]
 
 
-def test_resume_refuses_changed_data(demo_model: Path, tmp_path: Path) -> None:
+def test_resume_refuses_changed_data(tiny_model: Path, tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "run").create()
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 2 else None)
-    train(TrainingJob(config(), demo_model, examples(), examples(6), run, stopper, control))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control))
     with pytest.raises(EngineError) as error:
         train(
             TrainingJob(
-                config(), demo_model, examples(20), examples(6), run, Recorder(), resume=True
+                config(), tiny_model, examples(20), examples(6), run, Recorder(), resume=True
             )
         )
     assert error.value.kind == ErrorKind.BAD_CONFIG
 
 
 def test_out_of_memory_halves_the_micro_batch_and_retries_the_step(
-    demo_model: Path, uninterrupted: RunFolder, tmp_path: Path
+    tiny_model: Path, uninterrupted: RunFolder, tmp_path: Path
 ) -> None:
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
     outcome = train(
         TrainingJob(
             config(),
-            demo_model,
+            tiny_model,
             examples(),
             examples(6),
             run,
@@ -124,13 +124,13 @@ def test_out_of_memory_halves_the_micro_batch_and_retries_the_step(
 
 
 def test_nan_loss_stops_with_diverged_and_keeps_the_last_checkpoint(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
         train(
             TrainingJob(
-                config(), demo_model, examples(), [], run, Recorder(), faults=Faults(nan_at_step=6)
+                config(), tiny_model, examples(), [], run, Recorder(), faults=Faults(nan_at_step=6)
             )
         )
     assert error.value.kind == ErrorKind.TRAINING_DIVERGED
@@ -139,14 +139,14 @@ def test_nan_loss_stops_with_diverged_and_keeps_the_last_checkpoint(
 
 
 def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
         train(
             TrainingJob(
                 config(),
-                demo_model,
+                tiny_model,
                 examples(),
                 [],
                 run,
@@ -161,7 +161,7 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
 
 
 def test_pause_and_resume_emit_events_and_training_continues(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     control = ControlState()
 
@@ -173,7 +173,7 @@ def test_pause_and_resume_emit_events_and_training_continues(
     recorder = Recorder(on_step=on_step)
     run = RunFolder(tmp_path / "run").create()
     outcome = train(
-        TrainingJob(config(max_steps=4), demo_model, examples(), [], run, recorder, control)
+        TrainingJob(config(max_steps=4), tiny_model, examples(), [], run, recorder, control)
     )
     assert [(type(e), e.step) for e in recorder.history if isinstance(e, Paused | Resumed)] == [
         (Paused, 2),
@@ -183,7 +183,7 @@ def test_pause_and_resume_emit_events_and_training_continues(
 
 
 def test_early_stopping_when_held_out_loss_stops_improving(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     from engine.contract.events import Evaluation
     from engine.data.examples import Example
@@ -194,7 +194,7 @@ def test_early_stopping_when_held_out_loss_stops_improving(
     settings = config(eval_every=1, early_stopping_patience=2, checkpoint_every=100)
     recorder = Recorder()
     run = RunFolder(tmp_path / "run").create()
-    outcome = train(TrainingJob(settings, demo_model, examples(), strange, run, recorder))
+    outcome = train(TrainingJob(settings, tiny_model, examples(), strange, run, recorder))
     evaluations = recorder.of(Evaluation)
     assert outcome.finished.reason == "early_stopped"
     assert outcome.finished.steps == 2
@@ -204,12 +204,12 @@ def test_early_stopping_when_held_out_loss_stops_improving(
     assert all(float(t.abs().max()) == 0 for k, t in saved.items() if "lora_B" in k)
 
 
-def test_cancel_stops_without_an_adapter(demo_model: Path, tmp_path: Path) -> None:
+def test_cancel_stops_without_an_adapter(tiny_model: Path, tmp_path: Path) -> None:
     control = ControlState()
     recorder = Recorder(on_step=lambda step: control.apply("cancel") if step == 2 else None)
     run = RunFolder(tmp_path / "run").create()
     with pytest.raises(EngineError) as error:
-        train(TrainingJob(config(), demo_model, examples(), [], run, recorder, control))
+        train(TrainingJob(config(), tiny_model, examples(), [], run, recorder, control))
     assert error.value.kind == ErrorKind.CANCELLED
     assert not run.adapter.exists()
 

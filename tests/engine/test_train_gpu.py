@@ -1,4 +1,4 @@
-"""On a CUDA machine only: the real loop on the demo model with the GPU settings.
+"""On a CUDA machine only: the real loop on the tiny test model with the GPU settings.
 
 Checks what the CPU tests cannot: NF4 weights on the GPU, bf16 (or fp16) compute,
 bitsandbytes PagedAdamW8bit, peak memory reported from CUDA, and a resume that matches.
@@ -30,14 +30,14 @@ pytestmark = [
 
 
 def test_demo_trains_on_the_gpu_in_4bit_with_paged_8bit_adam(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     import bitsandbytes as bnb
 
     run = RunFolder(tmp_path / "run").create()
     recorder = Recorder()
     settings = config(max_steps=16, gradient_checkpointing=True)
-    outcome = train(TrainingJob(settings, demo_model, examples(), examples(6), run, recorder))
+    outcome = train(TrainingJob(settings, tiny_model, examples(), examples(6), run, recorder))
     model = outcome.model
     layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     assert layers and all(m.weight.device.type == "cuda" for m in layers)
@@ -51,14 +51,14 @@ def test_demo_trains_on_the_gpu_in_4bit_with_paged_8bit_adam(
     assert steps[-1].tokens_per_second > 0
 
 
-def test_resume_on_the_gpu_matches_an_uninterrupted_run(demo_model: Path, tmp_path: Path) -> None:
+def test_resume_on_the_gpu_matches_an_uninterrupted_run(tiny_model: Path, tmp_path: Path) -> None:
     straight = RunFolder(tmp_path / "straight").create()
-    train(TrainingJob(config(), demo_model, examples(), examples(6), straight, Recorder()))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), straight, Recorder()))
 
     run = RunFolder(tmp_path / "run").create()
     control = ControlState()
     stopper = Recorder(on_step=lambda step: control.apply("stop") if step == 5 else None)
-    train(TrainingJob(config(), demo_model, examples(), examples(6), run, stopper, control))
-    train(TrainingJob(config(), demo_model, examples(), examples(6), run, Recorder(), resume=True))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, stopper, control))
+    train(TrainingJob(config(), tiny_model, examples(), examples(6), run, Recorder(), resume=True))
     # GPU kernels (and 8-bit optimizer states) are not bit-reproducible run to run.
     assert max_difference(adapter_tensors(run.adapter), adapter_tensors(straight.adapter)) < 5e-3

@@ -31,13 +31,13 @@ def _train(*arguments: str) -> Recorder:
     from engine.commands.train import execute
 
     recorder = Recorder()
-    args = build_parser().parse_args(["train", "--model", "demo", *arguments, "--no-evaluate"])
+    args = build_parser().parse_args(["train", "--model", "tiny-test", *arguments, "--no-evaluate"])
     execute(args, recorder)
     return recorder
 
 
 @pytest.fixture(scope="module")
-def parent(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def parent(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("parent")
     data = _write_csv(folder / "first.csv", "Spring", 30)
     _train("--data", str(data), "--output", str(folder / "run"), "--max-steps", "8")

@@ -45,7 +45,7 @@ def config(**training: object) -> RunConfig:
     }
     settings.update(training)
     return RunConfig(
-        model=ModelSettings(name="demo"),
+        model=ModelSettings(name="tiny-test"),
         lora=LoraSettings(rank=8, alpha=16),
         training=TrainingSettings(**settings),  # type: ignore[arg-type]
     )

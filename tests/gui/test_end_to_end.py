@@ -1,8 +1,9 @@
-"""The whole path on the real engine: the Data step reads the samples, Train runs the demo model.
+"""The whole path on the real engine: "Try the demo" sets up the samples, Train runs a model.
 
-Drives `python -m engine data` and `python -m engine train --model demo` as child processes
-through the real pages, exactly as a user's clicks would: start, pause, resume, stop and save,
-then resume the stopped run from its checkpoint to the end. Kept to a few steps.
+Drives `python -m engine data` and `python -m engine train` as child processes through the
+real pages, exactly as a user's clicks would: start, pause, resume, stop and save, then
+resume the stopped run from its checkpoint to the end. Kept to a few steps, on the tiny test
+model chosen as a local folder (the real demo model's own run is in tests/real_model).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ pytestmark = [
 ]
 
 
-def test_data_step_to_a_finished_run_on_the_real_engine(qtbot, _private_data_dir: Path):
+def test_data_step_to_a_finished_run_on_the_real_engine(
+    qtbot, _private_data_dir: Path, tiny_model: Path
+):
     window = MainWindow(background_work=False)
     qtbot.addWidget(window)
     window.show()
     window.start_demo()
+    window.model_page.set_model(str(tiny_model))  # a model folder: seconds, not minutes
     page = window.train_page
     controller = window.controller
     if hasattr(window.data_page, "selection"):

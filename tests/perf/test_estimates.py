@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engine.contract.estimates import (
-    DEMO_SHAPE,
     GPU_CLASSES,
     LLAMA_3_1_8B,
     LLAMA_3_2_1B,
+    TINY_TEST_SHAPE,
     TrainPlan,
     estimate_run_seconds,
     fit_badge,
@@ -54,7 +54,7 @@ def test_peak_memory_reproduces_the_measured_peaks(model, plan, measured, tolera
     assert peak_memory_gib(model, plan) == pytest.approx(measured, rel=tolerance)
 
 
-@pytest.mark.parametrize("model", [DEMO_SHAPE, LLAMA_3_2_1B, LLAMA_3_1_8B])
+@pytest.mark.parametrize("model", [TINY_TEST_SHAPE, LLAMA_3_2_1B, LLAMA_3_1_8B])
 def test_memory_grows_with_every_knob(model) -> None:
     base = TrainPlan(1024, 1, 16)
     bigger = [
@@ -71,15 +71,15 @@ def test_memory_grows_with_every_knob(model) -> None:
     ):
         assert peak_memory_gib(model, plan) <= peak_memory_gib(model, base), plan
     for plan in bigger:
-        # On the 2-layer demo, checkpointing saves nothing: the loss phase dominates.
-        if model is DEMO_SHAPE and not plan.gradient_checkpointing:
+        # On the 2-layer test model, checkpointing saves nothing: the loss phase dominates.
+        if model is TINY_TEST_SHAPE and not plan.gradient_checkpointing:
             continue
         assert peak_memory_gib(model, plan) > peak_memory_gib(model, base), plan
 
 
 def test_larger_models_need_more_memory_and_run_slower() -> None:
     plan = TrainPlan(2048, 2)
-    assert peak_memory_gib(DEMO_SHAPE, plan) < peak_memory_gib(LLAMA_3_2_1B, plan)
+    assert peak_memory_gib(TINY_TEST_SHAPE, plan) < peak_memory_gib(LLAMA_3_2_1B, plan)
     assert peak_memory_gib(LLAMA_3_2_1B, plan) < peak_memory_gib(LLAMA_3_1_8B, plan)
     for gpu in ("H200", "RTX 4090", "CPU"):
         assert tokens_per_second(LLAMA_3_2_1B, plan, gpu) > tokens_per_second(
@@ -142,7 +142,7 @@ def test_every_gpu_class_has_a_source() -> None:
         (LLAMA_3_2_1B, 3.0, "tight"),
         (LLAMA_3_2_1B, 4.0, "fits"),
         (LLAMA_3_2_1B, 6.0, "fits"),
-        (DEMO_SHAPE, 1.0, "fits"),
+        (TINY_TEST_SHAPE, 1.0, "fits"),
     ],
 )
 def test_fit_badges(model, gpu_gib, badge) -> None:

@@ -31,7 +31,7 @@ def sentinel_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def run_config(
-    sentinel_csv: Path, tmp_path_factory: pytest.TempPathFactory, demo_model: Path
+    sentinel_csv: Path, tmp_path_factory: pytest.TempPathFactory, tiny_model: Path
 ) -> Callable[..., Path]:
     """Write a run.json for `engine train --config` (demo model, the sentinel CSV)."""
     folder = tmp_path_factory.mktemp("reliability-configs")

@@ -60,7 +60,7 @@ def _assert_disk_full_left_nothing_half_done(child_events: list[dict], run_dir: 
 
 
 def test_real_full_disk_during_a_checkpoint_then_resume_after_freeing_space(
-    run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+    run_config: Callable[..., Path], tiny_model: Path, tmp_path: Path
 ) -> None:
     with small_disk(tmp_path / "disk", "2m") as disk:
         run_dir = disk / "run"
@@ -77,7 +77,7 @@ def test_real_full_disk_during_a_checkpoint_then_resume_after_freeing_space(
         saved = of_type(child.events(), "checkpoint_saved")[-1]["step"]
         assert of_type(resumed.events(), "run_started")[0]["resumed_from_step"] == saved
         assert of_type(resumed.events(), "finished")[0]["steps"] == 8
-        assert_adapter_loads(run_dir / "adapter", demo_model)
+        assert_adapter_loads(run_dir / "adapter", tiny_model)
 
         # Export onto a drive that is too small: refused up front, nothing left behind.
         with small_disk(tmp_path / "tiny", "256k") as tiny:
@@ -127,24 +127,24 @@ def test_disk_filling_up_in_the_middle_of_an_export(
 
 def _tiny_finished_run(tmp_path: Path) -> Path:
     """A run folder whose adapter/ is 1 MB of real-looking files (no training needed)."""
-    from engine.demo import ensure_demo_model
+    from engine.tiny_test_model import ensure_tiny_test_model
 
     run_dir = tmp_path / "finished"
     adapter = run_dir / "adapter"
     adapter.mkdir(parents=True)
-    base = ensure_demo_model()
+    base = ensure_tiny_test_model()
     (adapter / "adapter_config.json").write_text(
         json.dumps({"base_model_name_or_path": str(base), "peft_type": "LORA", "r": 8})
     )
     (adapter / "adapter_model.safetensors").write_bytes(os.urandom(1024 * 1024))
     (run_dir / "run.json").write_text(
-        json.dumps({"config": {"model": {"name": "demo"}}, "base_model_path": str(base)})
+        json.dumps({"config": {"model": {"name": "tiny-test"}}, "base_model_path": str(base)})
     )
     return run_dir
 
 
 def test_disk_filled_by_another_program_during_a_run(
-    run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+    run_config: Callable[..., Path], tiny_model: Path, tmp_path: Path
 ) -> None:
     """Another program takes every free byte mid-run: even run.json cannot be updated, and
     the user still gets DISK_FULL (not an internal error); deleting the filler lets it resume."""
@@ -175,4 +175,4 @@ def test_disk_filled_by_another_program_during_a_run(
         resumed = run_engine(["train", "--resume", str(run_dir)], tmp_path, "resumed")
         assert resumed.process.exitcode == 0, resumed.tail()
         assert of_type(resumed.events(), "finished")[0]["steps"] == 8
-        assert_adapter_loads(run_dir / "adapter", demo_model)
+        assert_adapter_loads(run_dir / "adapter", tiny_model)

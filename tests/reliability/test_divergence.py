@@ -57,15 +57,15 @@ def test_a_loss_that_explodes_but_stays_finite_stops_the_run(
     assert assert_checkpoints_sound(run_dir) == 4
 
 
-def test_healthy_training_stays_far_below_the_explosion_limit(demo_tokenizer) -> None:
+def test_healthy_training_stays_far_below_the_explosion_limit(tiny_tokenizer) -> None:
     """The limit (twice the loss of uniform guessing) leaves a wide margin: the demo model
     starts near ln(vocabulary) and only falls (tests/engine/test_train.py)."""
     import math
 
     from engine.safety.divergence import exploded, loss_limit
 
-    start = math.log(len(demo_tokenizer))
-    assert loss_limit(len(demo_tokenizer)) == 2 * start
-    assert not exploded(start * 1.3, len(demo_tokenizer))
-    assert exploded(start * 1000, len(demo_tokenizer))
-    assert not exploded(float("nan"), len(demo_tokenizer))
+    start = math.log(len(tiny_tokenizer))
+    assert loss_limit(len(tiny_tokenizer)) == 2 * start
+    assert not exploded(start * 1.3, len(tiny_tokenizer))
+    assert exploded(start * 1000, len(tiny_tokenizer))
+    assert not exploded(float("nan"), len(tiny_tokenizer))

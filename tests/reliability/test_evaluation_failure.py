@@ -15,12 +15,12 @@ SAMPLES = ROOT / "assets" / "samples" / "brand_voice.csv"
 
 
 def test_an_out_of_memory_in_the_evaluation_leaves_a_finished_run(
-    tmp_path: Path, demo_model: Path
+    tmp_path: Path, tiny_model: Path
 ) -> None:
     run = tmp_path / "run"
     env = dict(os.environ, QUILLORA_CPU_THREADS="1", QUILLORA_TEST_FAULTS="oom_in_evaluation=1")
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "train", "--model", str(demo_model), "--data",
+        [sys.executable, "-m", "engine", "train", "--model", str(tiny_model), "--data",
          str(SAMPLES), "--output", str(run), "--max-steps", "2"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

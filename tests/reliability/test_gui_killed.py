@@ -56,7 +56,7 @@ def _wait_gone(pid: int, seconds: float) -> bool:
 
 
 def test_window_killed_engine_keeps_training_and_a_new_window_reattaches(
-    qtbot, run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+    qtbot, run_config: Callable[..., Path], tiny_model: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
     window, engine_pid = _start_window(run_config(max_steps=60), run_dir, "crash")
@@ -81,14 +81,14 @@ def test_window_killed_engine_keeps_training_and_a_new_window_reattaches(
         assert controller.state == RunState.STOPPED
         assert _wait_gone(engine_pid, 30)
         assert_checkpoints_sound(run_dir)
-        assert_adapter_loads(run_dir / "adapter", demo_model)
+        assert_adapter_loads(run_dir / "adapter", tiny_model)
     finally:
         if _alive(engine_pid):
             os.kill(engine_pid, signal.SIGKILL)
 
 
 def test_window_closed_with_stop_and_save_leaves_no_engine_behind(
-    run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+    run_config: Callable[..., Path], tiny_model: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
     window, engine_pid = _start_window(run_config(max_steps=60), run_dir, "stop")
@@ -99,7 +99,7 @@ def test_window_closed_with_stop_and_save_leaves_no_engine_behind(
         finished = [e for e in events if e["type"] == "finished"]
         assert finished and finished[0]["reason"] == "stopped"
         assert finished[0]["steps"] < 60
-        assert_adapter_loads(run_dir / "adapter", demo_model)
+        assert_adapter_loads(run_dir / "adapter", tiny_model)
         summary = run_files.summarize(run_dir)
         assert summary.state == "stopped" and not summary.live
     finally:

@@ -90,7 +90,7 @@ def test_kills_before_the_first_checkpoint_leave_a_typed_answer(
 
 
 def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoint(
-    run_config: Callable[..., Path], demo_model: Path, tmp_path: Path
+    run_config: Callable[..., Path], tiny_model: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
     rng = random.Random(20261127)
@@ -174,7 +174,7 @@ def test_sigkill_anywhere_then_resume_continues_from_the_last_complete_checkpoin
     finished = of_type(final.events(), "finished")
     assert finished and finished[0]["steps"] == 20
     assert json.loads((run_dir / "run.json").read_text())["state"] == "max_steps"
-    assert_adapter_loads(run_dir / "adapter", demo_model)
+    assert_adapter_loads(run_dir / "adapter", tiny_model)
     assert not list(run_dir.glob(".adapter*")), "staging folders left beside adapter/"
     assert not list(run_dir.glob("checkpoints/.tmp-step-*")), "stale staging folders kept"
     print(f"kill points tried: {len(KILL_POINTS)}: {KILL_POINTS}")

@@ -58,18 +58,18 @@ def test_doctor_is_sealed(tmp_path: Path) -> None:
     assert attempts == [], no_attempts(attempts)
 
 
-def test_data_is_sealed(tmp_path: Path, demo_model: Path) -> None:
+def test_data_is_sealed(tmp_path: Path, tiny_model: Path) -> None:
     _, events, attempts = run_sealed(
-        ["data", "--data", str(SAMPLES), "--model", str(demo_model)], tmp_path
+        ["data", "--data", str(SAMPLES), "--model", str(tiny_model)], tmp_path
     )
     assert events[-1]["type"] == "report"
     assert attempts == [], no_attempts(attempts)
 
 
-def test_training_on_a_local_folder_is_sealed(tmp_path: Path, demo_model: Path) -> None:
+def test_training_on_a_local_folder_is_sealed(tmp_path: Path, tiny_model: Path) -> None:
     run = tmp_path / "run"
     _, events, attempts = run_sealed(
-        ["train", "--model", str(demo_model), "--data", str(SAMPLES), "--output", str(run),
+        ["train", "--model", str(tiny_model), "--data", str(SAMPLES), "--output", str(run),
          "--max-steps", "2", "--no-evaluate"],
         tmp_path,
     )  # fmt: skip
@@ -95,10 +95,10 @@ def fake_hub_cache(root: Path, repo_id: str, model: Path) -> Path:
 
 
 def test_a_fully_downloaded_hub_model_trains_with_the_network_unplugged(
-    tmp_path: Path, demo_model: Path
+    tmp_path: Path, tiny_model: Path
 ) -> None:
     """The Model step sends a cached model's Hub id: it must train without asking the Hub."""
-    cache = fake_hub_cache(tmp_path / "hub", "quillora-test/cached-model", demo_model)
+    cache = fake_hub_cache(tmp_path / "hub", "quillora-test/cached-model", tiny_model)
     run = tmp_path / "run"
     _, events, attempts = run_sealed(
         ["train", "--model", "quillora-test/cached-model", "--data", str(SAMPLES), "--output",
@@ -112,11 +112,11 @@ def test_a_fully_downloaded_hub_model_trains_with_the_network_unplugged(
 
 
 def test_a_half_downloaded_hub_model_is_not_taken_as_complete(
-    tmp_path: Path, demo_model: Path
+    tmp_path: Path, tiny_model: Path
 ) -> None:
     from engine.sealing import cached_hub_snapshot
 
-    cache = fake_hub_cache(tmp_path / "hub", "quillora-test/partial", demo_model)
+    cache = fake_hub_cache(tmp_path / "hub", "quillora-test/partial", tiny_model)
     os.environ["HF_HUB_CACHE"] = str(cache)
     try:
         assert cached_hub_snapshot("quillora-test/partial") is not None
@@ -128,11 +128,11 @@ def test_a_half_downloaded_hub_model_is_not_taken_as_complete(
         del os.environ["HF_HUB_CACHE"]
 
 
-def test_chat_is_sealed(tmp_path: Path, trained_demo_run: Path) -> None:
+def test_chat_is_sealed(tmp_path: Path, trained_tiny_run: Path) -> None:
     request = {"type": "generate", "id": "r1", "messages": [{"role": "user", "content": "Hi"}],
                "max_new_tokens": 4}  # fmt: skip
     _, events, attempts = run_sealed(
-        ["chat", "--run", str(trained_demo_run), "--device", "cpu"],
+        ["chat", "--run", str(trained_tiny_run), "--device", "cpu"],
         tmp_path,
         stdin=json.dumps(request) + "\n",
     )
@@ -141,9 +141,9 @@ def test_chat_is_sealed(tmp_path: Path, trained_demo_run: Path) -> None:
 
 
 @pytest.mark.parametrize("export_format", ["adapter", "gguf"])
-def test_export_is_sealed(tmp_path: Path, demo_run_copy: Path, export_format: str) -> None:
+def test_export_is_sealed(tmp_path: Path, tiny_run_copy: Path, export_format: str) -> None:
     _, events, attempts = run_sealed(
-        ["export", "--run", str(demo_run_copy), "--format", export_format, "--out",
+        ["export", "--run", str(tiny_run_copy), "--format", export_format, "--out",
          str(tmp_path / "out")],
         tmp_path,
     )  # fmt: skip

@@ -69,11 +69,11 @@ def _files_containing(folder: Path, needle: str) -> list[str]:
 
 # -- model files ---------------------------------------------------------------------------
 def test_pickle_weights_are_refused_with_an_explanation_and_never_unpickled(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "pickled-model"
     folder.mkdir()
-    shutil.copy(demo_model / "config.json", folder / "config.json")
+    shutil.copy(tiny_model / "config.json", folder / "config.json")
     marker = tmp_path / "pwned.txt"
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps(_Payload(marker)))
     with pytest.raises(EngineError) as refused:
@@ -85,14 +85,14 @@ def test_pickle_weights_are_refused_with_an_explanation_and_never_unpickled(
 
 
 def test_a_pickle_beside_safetensors_is_ignored_and_remote_code_never_runs(
-    demo_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path
 ) -> None:
     """A model folder with a hostile pickle and custom code next to good weights: the code in
     neither ever runs (safetensors are preferred, trust_remote_code=False)."""
     from engine.modeling import choose_placement, load_4bit_model, load_tokenizer
 
     folder = tmp_path / "model"
-    shutil.copytree(demo_model, folder)
+    shutil.copytree(tiny_model, folder)
     marker = tmp_path / "pwned.txt"
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps(_Payload(marker)))
     (folder / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('remote code ran')\n")
@@ -121,7 +121,7 @@ def test_run_and_export_names_cannot_escape_their_folder(tmp_path: Path, name: s
         safe_child(tmp_path, name)
     assert refused.value.kind == ErrorKind.BAD_CONFIG
     assert "/" not in safe_name(name) and safe_name(name) not in ("", ".", "..")
-    config = RunConfig(model=ModelSettings(name="demo"), name=name)
+    config = RunConfig(model=ModelSettings(name="tiny-test"), name=name)
     for made in (default_run_dir(config, tmp_path), new_run_dir(config, tmp_path)):
         assert made.parent == tmp_path / "runs" or made.parent == tmp_path, made
         assert made.resolve().is_relative_to(tmp_path.resolve())

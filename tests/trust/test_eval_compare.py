@@ -1,6 +1,6 @@
 """Base versus tuned on a tiny real model: perplexity and style both move toward the samples.
 
-The demo model (engine.demo) is a 2-layer Llama with random weights; a LoRA adapter trained
+The tiny test model (engine.tiny_test_model) is a 2-layer Llama with random weights; a LoRA adapter trained
 for a few dozen steps on a handful of texts in one voice must make held-out texts in that
 voice less surprising and its own answers closer in style.
 """
@@ -49,9 +49,9 @@ def one_thread() -> Iterator[None]:
 def tuned(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> tuple:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from engine.demo import ensure_demo_model
+    from engine.tiny_test_model import ensure_tiny_test_model
 
-    folder = ensure_demo_model(tmp_path_factory.mktemp("demo-root"))
+    folder = ensure_tiny_test_model(tmp_path_factory.mktemp("demo-root"))
     tokenizer = AutoTokenizer.from_pretrained(folder)
     torch.manual_seed(0)
     base = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
@@ -93,7 +93,7 @@ def test_tuned_moves_toward_the_samples(tuned: tuple, tmp_path: Path) -> None:
     torch.manual_seed(123)
     expected_next = torch.rand(1)
     torch.manual_seed(123)
-    result = evaluate_run(model, tokenizer, heldout, max_prompts=4, max_new_tokens=30, seed=3)
+    result = evaluate_run(model, tokenizer, heldout, max_prompts=6, max_new_tokens=30, seed=3)
     assert torch.rand(1) == expected_next  # the caller's random state is left alone
 
     ppl = result["perplexity"]
@@ -101,7 +101,8 @@ def test_tuned_moves_toward_the_samples(tuned: tuple, tmp_path: Path) -> None:
     assert ppl["base"]["tokens"] == ppl["tuned"]["tokens"] > 0
     style = result["style"]
     assert style["tuned"]["score"] > style["base"]["score"]
-    assert len(result["samples"]) == 4
+    assert len(result["samples"]) == 3  # on the CPU the check is cut to 3 prompts
+    assert result["generation"]["max_prompts"] == 3
     assert all(set(s) == {"prompt", "base", "tuned"} for s in result["samples"])
     assert len(result["summary"]) == 2 and "less" in result["summary"][0]
 

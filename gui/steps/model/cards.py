@@ -144,10 +144,10 @@ class DemoCard(Card):
         self.body.addLayout(top)
         self.body.addWidget(
             note(
-                "A tiny model built on this computer in seconds: no download, no GPU, about a "
-                "minute to train. It learns to mimic the sample texts, so you can see the whole "
-                "path work. It is a demo, not a real writing assistant: its replies will be "
-                "rough.",
+                "SmolLM2-135M-Instruct, a small real assistant by Hugging Face (Apache 2.0), "
+                "shipped with Quillora: no download, no GPU. It learns the sample brand's voice "
+                "on your processor in a few minutes, so you can see the whole path work. Small "
+                "means quick, not wise: check its facts.",
                 muted=False,
             )
         )

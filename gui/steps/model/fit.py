@@ -1,8 +1,10 @@
 """Fit badges and memory estimates for the Model step, from the engine's doctor report.
 
-The doctor report (`python -m engine doctor`) says whether CUDA is available and how much
-memory each GPU has; `engine.contract.estimates` turns a model's shape into the peak memory of
-the smallest sensible training plan. This module only picks the GPU and words the result.
+The doctor report (`python -m engine doctor`) says whether CUDA is available, how much
+memory each GPU has and how much memory the computer has; `engine.contract.estimates` turns a
+model's shape into the peak memory of the smallest sensible training plan, and
+`engine.contract.cpu_fit` says, without a GPU, whether the processor trains it in reasonable
+time and memory. This module only picks the device and words the result.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.contract.catalog import CatalogEntry
+from engine.contract.cpu_fit import cpu_fit
 from engine.contract.estimates import (
     CUDA_CONTEXT_GIB,
     Badge,
@@ -32,6 +35,12 @@ BADGE_TEXT: dict[str, str] = {
     "tight": "Tight fit",
     "too big": "Too big for this GPU",
     "needs an NVIDIA GPU": "Needs an NVIDIA GPU",
+}
+# Without an NVIDIA GPU the badge speaks of the processor (engine.contract.cpu_fit).
+CPU_BADGE_TEXT: dict[str, str] = {
+    "fits": "Trains on this processor",
+    "tight": "Slow on this processor",
+    "too big": "Too big without a GPU",
 }
 SEQUENCE_LENGTH = 1024
 
@@ -65,9 +74,12 @@ def hardware_summary(doctor: dict[str, Any] | None) -> str:
             f"This computer has an {best.get('name', 'NVIDIA GPU')} with "
             f"{float(best.get('total_gib') or 0):.0f} GB of memory."
         )
+    memory = doctor.get("memory_gib")
+    has = f" It has {float(memory):.0f} GB of memory." if memory else ""
     return (
-        "No NVIDIA GPU was found on this computer. Real models need one to train; the demo "
-        "model runs on any computer."
+        f"No NVIDIA GPU was found on this computer, so models train on its processor.{has} "
+        "Models up to about 0.5B parameters (the demo included) learn in minutes; "
+        "larger ones take hours or do not fit."
     )
 
 
@@ -82,10 +94,17 @@ def fit_for_shape(shape: ModelShape, doctor: dict[str, Any] | None, runs_on_cpu:
     need = training_memory_gib(shape)
     memory = f"Needs about {need:.1f} GB of GPU memory to train"
     if runs_on_cpu:
-        return Fit("fits", "good", "Runs on any computer", "Trains on the processor in minutes")
+        on_cpu = cpu_fit(shape, None)
+        return Fit("fits", "good", "Runs on any computer", on_cpu.reason)
     if doctor is None:
         return Fit(None, "neutral", "Checking…", memory)
-    badge = fit_badge(shape, gpu_memory_gib(doctor), SEQUENCE_LENGTH)
+    gpu_gib = gpu_memory_gib(doctor)
+    if gpu_gib is None:
+        memory_gib = doctor.get("memory_gib")
+        on_cpu = cpu_fit(shape, float(memory_gib) if memory_gib else None)
+        badge = on_cpu.badge
+        return Fit(badge, BADGE_TONES[badge], CPU_BADGE_TEXT[badge], on_cpu.reason)
+    badge = fit_badge(shape, gpu_gib, SEQUENCE_LENGTH)
     return Fit(badge, BADGE_TONES[badge], BADGE_TEXT[badge], memory)
 
 

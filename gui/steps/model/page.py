@@ -228,7 +228,7 @@ class ModelPage(QWidget):
             return
         entry = find(self._chosen, self.catalog)
         if self._chosen == "demo":
-            name = "the demo model (learns to mimic the samples; not a real assistant)"
+            name = "the demo model, SmolLM2-135M-Instruct (shipped with Quillora)"
         else:
             name = entry.display_name if entry else self._chosen
         self.chosen_label.setText(f"<b>Chosen:</b> {name}")

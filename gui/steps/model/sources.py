@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.contract.catalog import CatalogError, shape_from_config
+from engine.contract.paths import is_gguf_file, lmstudio_models_dir, ollama_models_dir
 from gui.steps.model.cards import ChoiceRow
 from gui.steps.model.downloads import format_bytes
 from gui.steps.model.fit import fit_for_shape
@@ -182,6 +183,21 @@ class LocalPanel(QWidget):
         self.folder_status = note()
         folder_card.body.addWidget(self.folder_status)
         layout.addWidget(folder_card)
+        gguf_card = Card()
+        gguf_card.body.addWidget(section_title("A .gguf file (LM Studio, Ollama)"))
+        gguf_card.body.addWidget(
+            note(
+                "A model file you already use elsewhere. Quillora converts it once when training "
+                "starts and never changes the file. A file stored in 4 bits trains a little "
+                "worse than the model's original weights."
+            )
+        )
+        self.gguf_button = QPushButton("Choose a .gguf file…")
+        self.gguf_button.clicked.connect(self._on_gguf_button_clicked)
+        gguf_card.body.addWidget(self.gguf_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.gguf_status = note()
+        gguf_card.body.addWidget(self.gguf_status)
+        layout.addWidget(gguf_card)
         layout.addWidget(section_title("Already downloaded"))
         self.cache_status = note("Looking in the Hugging Face cache…")
         layout.addWidget(self.cache_status)
@@ -233,6 +249,34 @@ class LocalPanel(QWidget):
         else:
             self.sig_message.emit(check.message)
         return check.ok
+
+    def choose_gguf(self, path: Path) -> bool:
+        """Check a .gguf file and choose it if it is one; say why not otherwise."""
+        if not path.is_file():
+            message = "That file is no longer there. Choose the .gguf file again."
+        elif not is_gguf_file(path):
+            message = (
+                f"{path.name} is not a GGUF model file. Choose a .gguf file, such as one from "
+                "LM Studio's models folder."
+            )
+        else:
+            self.gguf_status.setText(
+                f"{path.name} chosen. Quillora converts it when training starts (about a minute "
+                "for a small model; a model type it cannot train is refused then, with a reason)."
+            )
+            self.sig_chosen.emit(str(path))
+            return True
+        self.gguf_status.setText(message)
+        self.sig_message.emit(message)
+        return False
+
+    def _on_gguf_button_clicked(self) -> None:
+        start = lmstudio_models_dir() or ollama_models_dir() or Path.home()
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a .gguf model file", str(start), "GGUF models (*.gguf);;All files (*)"
+        )
+        if path:
+            self.choose_gguf(Path(path))
 
     def _on_folder_button_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose the folder holding the model")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.contract.catalog import DEMO_ORIGIN
 from engine.contract.paths import data_dir
 from gui.core import settings
 from gui.widgets.page import card, header, muted, scrolling_page, section_title
@@ -82,7 +83,32 @@ class SettingsPage(QWidget):
         box.addWidget(section_title("Appearance"))
         box.addWidget(muted("Quillora follows your system's light or dark setting."))
         layout.addWidget(frame)
+
+        frame, box = card()
+        box.addWidget(section_title("About Quillora"))
+        self.about_button = QPushButton("About Quillora and its demo model…")
+        self.about_button.clicked.connect(self.show_about)
+        box.addWidget(self.about_button)
+        layout.addWidget(frame)
         layout.addStretch(1)
+
+    def about_text(self) -> str:
+        """The app's version and what the bundled demo model is, with its licence."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            app_version = version("quillora")
+        except PackageNotFoundError:
+            app_version = "development copy"
+        return (
+            f"<b>Quillora</b> {app_version}<br>Teach an open language model your writing "
+            "voice, on your own computer.<br><br><b>Demo model:</b> "
+            f"{DEMO_ORIGIN}.<br>Licence: Apache License 2.0. Its replies can be wrong; "
+            "check them before you publish."
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Quillora", self.about_text())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

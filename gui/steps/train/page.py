@@ -258,7 +258,7 @@ class TrainPage(QWidget):
     def _refresh_plan(self) -> None:
         model_text = self.model or "not chosen"
         if self.model == "demo":
-            model_text = "the demo model (practice only)"
+            model_text = "the demo model (SmolLM2-135M)"
         data_text = self.selection.summary() if self.selection else "not chosen"
         summary = (
             f"<b>Model:</b> {model_text} &nbsp;<a href='model'>change</a>"

@@ -3,8 +3,7 @@
 The page picks a run (the one the main window hands over with `set_run`, else the latest
 finished one), starts its chat child through `ChatController` when the page is first shown,
 and hosts three panels: Chat, Side by side, Blind test. The sampling settings above them
-apply to all three. Demo runs carry a note: the demo model mimics the sample texts, it is
-not a real assistant.
+apply to all three. Demo runs carry a note: the demo model is real but very small.
 """
 
 from __future__ import annotations
@@ -37,8 +36,9 @@ from gui.widgets.page import PAGE_MARGINS, card, header, muted
 from gui.widgets.run_picker import fill_run_picker
 
 DEMO_NOTE = (
-    "This is the demo model: a tiny model that learns to mimic the sample texts, not a real "
-    "assistant. Expect replies that sound like the samples but wander in meaning."
+    "This is the demo model, SmolLM2-135M-Instruct: a real assistant, but a very small one. "
+    "It picks up a voice quickly and can get facts wrong; for longer or more careful writing, "
+    "train a larger model from the Model step."
 )
 STATE_TEXT = {
     "idle": "Choose a trained run to start.",
@@ -118,7 +118,7 @@ class TryPage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.empty = muted(
             "No trained run yet. Train one on the Train step (the demo takes "
-            "about a minute), then come back here."
+            "a few minutes), then come back here."
         )
         self.empty.setVisible(False)
         layout.addWidget(self.empty)

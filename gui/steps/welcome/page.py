@@ -1,7 +1,7 @@
 """The first-run welcome: what Quillora does, and a one-click offline demo.
 
-The demo sets the model to the tiny offline demo model and the data to the bundled samples,
-then opens the Train step, so a newcomer sees a whole run in about a minute.
+The demo sets the model to the offline demo model (SmolLM2-135M-Instruct) and the data to the
+bundled samples, then opens the Train step, so a newcomer sees a whole run in a few minutes.
 """
 
 from __future__ import annotations
@@ -44,18 +44,21 @@ class WelcomePage(QWidget):
             )
         )
         hero, hero_layout = card("heroCard")
-        hero_layout.addWidget(section_title("See it work in about a minute"))
+        hero_layout.addWidget(section_title("See it work in a few minutes"))
         hero_layout.addWidget(
             muted(
-                "The demo trains a tiny practice model on sample brand copy, right here and "
-                "offline. It learns to mimic the samples; it is not a real assistant, but it "
-                "shows every step you will use with your own writing."
+                "The demo teaches a small real model (SmolLM2-135M-Instruct, shipped with "
+                "Quillora) the voice of some sample brand copy, right here and offline, on "
+                "your processor. Then ask it for a blurb and compare it with the model before "
+                "training: every step you will use with your own writing."
             )
         )
         row = QHBoxLayout()
         self.demo_button = QPushButton(icon("play", colors()["on_accent"]), "  Try the demo")
         self.demo_button.setObjectName("primary")
-        self.demo_button.setAccessibleName("Try the demo: train the practice model on samples")
+        self.demo_button.setAccessibleName(
+            "Try the demo: teach the demo model the sample brand's voice"
+        )
         self.demo_button.setDefault(True)
         self.demo_button.clicked.connect(self.sig_demo_requested)
         self.start_button = QPushButton("Start with my own writing")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from engine.contract.catalog import load_catalog
+from engine.contract.cpu_fit import cpu_fit
 from gui.steps.model.download_bar import progress_text
 from gui.steps.model.downloads import ModelDownload, format_bytes
 from gui.steps.model.hub_client import CachedModel, HubModel, HubUnavailable, check_local_folder
@@ -52,11 +53,29 @@ def test_catalog_rendered_with_demo_first(page: ModelPage) -> None:
 def test_badges_without_a_gpu_and_with_a_big_one(page: ModelPage, gpu_gib: float | None) -> None:
     # Every catalog model is 8B parameters or fewer: in 4-bit NF4 (half a byte a weight) the
     # largest needs about 6 GB with its bf16 embeddings, well within 24 GiB; without an NVIDIA
-    # GPU there is no 4-bit training at all.
+    # GPU the processor trains, and engine.contract.cpu_fit's time and memory decide.
     page.set_doctor_report(demo_doctor_report(gpu_gib))
-    badges = {page.badge_of(hub_id) for hub_id in page.cards}
-    assert badges == ({"needs an NVIDIA GPU"} if gpu_gib is None else {"fits"})
+    if gpu_gib is None:  # trained on the processor: its time and memory decide
+        for entry in load_catalog():
+            if not entry.is_demo:
+                assert page.badge_of(entry.hub_id) == cpu_fit(entry.shape, 16.0).badge
+    else:
+        assert {page.badge_of(hub_id) for hub_id in page.cards} == {"fits"}
     assert ("No NVIDIA GPU" in page.hardware.text()) == (gpu_gib is None)
+
+
+def test_without_a_gpu_small_models_train_on_the_processor_and_8b_is_refused(
+    page: ModelPage,
+) -> None:
+    page.set_doctor_report(demo_doctor_report(None, memory_gib=16.0))
+    assert page.badge_of("Qwen/Qwen2.5-0.5B-Instruct") == "fits"
+    assert page.badge_of("meta-llama/Llama-3.1-8B-Instruct") == "too big"
+    assert "16 GB of memory" in page.hardware.text()
+    card = page.cards["meta-llama/Llama-3.1-8B-Instruct"]
+    assert "Too big without a GPU" in card.badge.text()
+    assert "demo model" in card.memory.text() and "processor" in card.memory.text()
+    small = page.cards["Qwen/Qwen2.5-0.5B-Instruct"]
+    assert "Trains on this processor" in small.badge.text() and "minutes" in small.memory.text()
 
 
 def test_a_6_gib_gpu_fits_a_small_model_but_not_an_8b_one(page: ModelPage) -> None:
@@ -243,7 +262,30 @@ def test_local_folder_and_cached_models_get_a_fit_badge(page: ModelPage, tmp_pat
     assert any("Fits this computer" in text and "GB of GPU memory" in text for text in labels)
     page.set_doctor_report(demo_doctor_report(None))
     labels = [label.text() for label in page.local.findChildren(QLabel)]
-    assert any("Needs an NVIDIA GPU" in text for text in labels)
+    assert any("Trains on this processor" in text for text in labels)
+
+
+def test_a_gguf_file_can_be_chosen_as_the_base(page: ModelPage, qtbot: QtBot, tmp_path: Path):
+    import gguf
+    import numpy as np
+
+    path = tmp_path / "Llama-3.2-1B-Instruct-Q4_K_M.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with qtbot.waitSignal(page.local.sig_chosen) as chosen:
+        assert page.local.choose_gguf(path)
+    assert chosen.args == [str(path)]
+    assert "converts it" in page.local.gguf_status.text()
+
+    notes = tmp_path / "notes.gguf"
+    notes.write_text("not a model")
+    with qtbot.assertNotEmitted(page.local.sig_chosen):
+        assert not page.local.choose_gguf(notes)
+    assert "not a GGUF model file" in page.local.gguf_status.text()
 
 
 def test_cards_say_which_models_cannot_go_to_ollama(page: ModelPage) -> None:

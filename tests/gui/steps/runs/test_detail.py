@@ -245,9 +245,9 @@ def test_runs_page_opens_a_run_and_deletes_it(qtbot, tmp_path: Path, monkeypatch
     assert page.summaries == []
 
 
-def test_a_real_demo_run(qtbot, trained_demo_run: Path):
+def test_a_real_demo_run(qtbot, trained_tiny_run: Path):
     """The engine's own files (3 steps of the demo model) fill every section."""
-    run = trained_demo_run
+    run = trained_tiny_run
     evaluation = json.loads((run / "evaluation.json").read_text(encoding="utf-8"))
     view = RunDetail()
     qtbot.addWidget(view)

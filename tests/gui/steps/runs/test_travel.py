@@ -81,7 +81,7 @@ def test_the_whole_trip_to_a_server_and_back(qtbot, tmp_path: Path) -> None:
         for i in range(40):
             writer.writerow([f"Announce product {i}.", f"Meet product {i}: lighter, made to last."])
     local = runs_dir() / "20261204-120000-brand"
-    command = [sys.executable, "-m", "engine", "train", "--model", "demo", "--data", str(data)]
+    command = [sys.executable, "-m", "engine", "train", "--model", "tiny-test", "--data", str(data)]
     env = dict(os.environ, QUILLORA_CPU_THREADS="1", PYTHONPATH=str(ROOT))
     subprocess.run(
         [*command, "--output", str(local), "--max-steps", "6", "--no-evaluate"],

@@ -29,7 +29,7 @@ def train_page(qtbot, fake_engine) -> Iterator[TrainPage]:
 
 def _parent(tmp_path: Path) -> Path:
     config = RunConfig(
-        model=ModelSettings(name="demo"),
+        model=ModelSettings(name="tiny-test"),
         lora=LoraSettings(rank=32, alpha=64),
         training=TrainingSettings(dial="thorough", learning_rate=1e-3, epochs=3.0),
     )
@@ -47,7 +47,7 @@ def test_the_plan_continues_the_parent(train_page: TrainPage, tmp_path: Path) ->
     assert train_page.plan is not None
     config = train_page.plan.config
     assert config.parent_run == str(parent)
-    assert config.model.name == "demo"
+    assert config.model.name == "tiny-test"
     assert (config.lora.rank, config.lora.alpha) == (32, 64)
     assert config.training.learning_rate == 1e-3 and config.training.epochs == 3.0
     assert config.data.sources == ("more-posts.csv",)

@@ -1,4 +1,4 @@
-"""One end-to-end check with the real engine: train the demo model for two steps, then
+"""One end-to-end check with the real engine: a few steps of the tiny test model, then
 `python -m engine chat` on that run streams a reply into the Try it panel."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.mark.slow
-def test_real_chat_engine_streams_into_the_panel(qtbot, demo_run_copy: Path):
-    run = demo_run_copy  # a real 3-step demo run (tests/conftest.py); chat writes into it
+def test_real_chat_engine_streams_into_the_panel(qtbot, tiny_run_copy: Path):
+    run = tiny_run_copy  # a real 3-step run (tests/conftest.py); chat writes into it
     page = TryPage()  # the real engine command line
     qtbot.addWidget(page)
     page.set_run(run)
     with qtbot.waitSignal(page.controller.sig_ready, timeout=180_000) as ready:
         page.show()
-    assert ready.args[0].model == "demo" and page.demo_note.isVisibleTo(page)
+    assert ready.args[0].model == "tiny-test" and not page.demo_note.isVisibleTo(page)
     page.settings.seed.setValue(3)
     page.settings.length.setCurrentIndex(0)  # short: 96 tokens at most
     pieces: list[str] = []

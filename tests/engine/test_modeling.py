@@ -1,11 +1,8 @@
-"""Model resolution and loading: demo, folders, refusing pickles, offline Hub ids, selftest."""
+"""Model resolution and loading: the test model, folders, refusing pickles, offline Hub ids."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +13,11 @@ from engine.modeling import resolve_model
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_and_local_folders_resolve(demo_model: Path, quillora_data_dir: Path) -> None:
-    assert resolve_model("demo", root=quillora_data_dir) == demo_model
-    assert resolve_model(str(demo_model)) == demo_model
+def test_tiny_test_model_and_local_folders_resolve(
+    tiny_model: Path, quillora_data_dir: Path
+) -> None:
+    assert resolve_model("tiny-test", root=quillora_data_dir) == tiny_model
+    assert resolve_model(str(tiny_model)) == tiny_model
 
 
 def test_pickle_weights_are_refused(tmp_path: Path) -> None:
@@ -46,31 +45,14 @@ def test_missing_folder_and_uncached_offline_hub_id_are_not_found(
     assert error.value.kind == ErrorKind.MODEL_NOT_FOUND
 
 
-def test_selftest_command_reports_a_falling_loss(demo_model: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "engine", "selftest", "--steps", "6"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=dict(os.environ),
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.splitlines()[-1])
-    assert report["type"] == "report" and report["name"] == "selftest"
-    body = report["body"]
-    assert body["ok"] and body["loss_fell"] and body["steps"] == 6
-    assert body["versions"]["bitsandbytes"] and body["cuda"] is False
-
-
-def test_selective_checkpointing_recomputes_only_the_planned_layers(demo_model: Path) -> None:
+def test_selective_checkpointing_recomputes_only_the_planned_layers(tiny_model: Path) -> None:
     import torch
 
     from engine.contract.config import LoraSettings
     from engine.fast.checkpointing import decoder_layers
     from engine.modeling import attach_lora, choose_placement, load_4bit_model
 
-    base = load_4bit_model(demo_model, choose_placement(), True, checkpointed_layers=1)
+    base = load_4bit_model(tiny_model, choose_placement(), True, checkpointed_layers=1)
     model = attach_lora(base, LoraSettings(rank=4, alpha=8))
     model.train()
     assert [layer.gradient_checkpointing for layer in decoder_layers(model)] == [True, False]
