@@ -94,3 +94,32 @@ def load_merged_model(info: RunInfo, device: str) -> PeftModel:
     model = PeftModel.from_pretrained(base, info.adapter_dir, is_trainable=False).eval()
     model.merge_adapter()
     return model
+
+
+OTHER = "other"  # the adapter name of the second run (`engine chat --other RUN`)
+
+
+def check_same_base(info: RunInfo, other: RunInfo) -> None:
+    """Refuse two runs on different base models (before anything is loaded).
+
+    An adapter only means something on the base it was trained on, so two runs are compared
+    only when they share the same base model folder.
+    """
+    from engine.contract.errors import EngineError, ErrorKind
+
+    if other.base_model_dir.resolve() != info.base_model_dir.resolve():
+        raise EngineError(
+            ErrorKind.BAD_CONFIG,
+            f"These two runs were trained on different models ({info.base_model_name} and "
+            f"{other.base_model_name}), so they cannot answer side by side. "
+            "Choose a run trained on the same model.",
+            detail=f"{info.base_model_dir} != {other.base_model_dir}",
+        )
+
+
+def add_other_adapter(model: PeftModel, info: RunInfo, other: RunInfo) -> None:
+    """Load `other`'s adapter beside `info`'s as the named adapter "other"; keep `info`'s on."""
+    check_same_base(info, other)
+    active = model.active_adapter
+    model.load_adapter(str(other.adapter_dir), adapter_name=OTHER, is_trainable=False)
+    model.set_adapter(active)

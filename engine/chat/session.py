@@ -1,8 +1,10 @@
-"""A loaded chat model that answers `GenerateRequest`s for the tuned or the base variant.
+"""A loaded chat model that answers `GenerateRequest`s for the tuned, base or other variant.
 
 The base variant is the same weights without the adapter: peft's `disable_adapter()` for the
 4-bit model, an un-merge for merged weights. Both variants draw from a generator seeded with
 the request's seed, so a side-by-side comparison differs only by what the adapter learnt.
+The other variant is a second run's adapter loaded beside the first on the same base
+(`other=`), made active for its request only (peft's `set_adapter`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.chat.decoding import EagerStepper, Reply, Sampling, eos_token_ids, generate
-from engine.chat.loading import load_adapter_model, load_merged_model, load_tokenizer, pick_device
+from engine.chat.loading import (
+    OTHER,
+    add_other_adapter,
+    check_same_base,
+    load_adapter_model,
+    load_merged_model,
+    load_tokenizer,
+    pick_device,
+)
 from engine.chat.run_info import RunInfo
 from engine.contract.chat_protocol import GenerateRequest
+from engine.contract.errors import EngineError, ErrorKind
 
 
 def prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
@@ -33,18 +44,33 @@ def prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
 
 
 class ChatSession:
-    def __init__(self, info: RunInfo, merged: bool = False, device: str | None = None) -> None:
+    def __init__(
+        self,
+        info: RunInfo,
+        merged: bool = False,
+        device: str | None = None,
+        other: RunInfo | None = None,
+    ) -> None:
         started = time.perf_counter()
         self.info = info
-        self.merged = merged
+        # Two adapters are never merged: merged weights hold one adapter, and swapping by
+        # un-merging and merging the other would rewrite every weight on each reply. With
+        # `other` both stay on the side of the 4-bit base and `set_adapter` picks one.
+        self.merged = merged and other is None
+        if other is not None:
+            check_same_base(info, other)
         self.device = device or pick_device()
         self.tokenizer = load_tokenizer(info)
-        loader = load_merged_model if merged else load_adapter_model
+        loader = load_merged_model if self.merged else load_adapter_model
         self.model = loader(info, self.device)
+        self.other = other
+        if other is not None:
+            add_other_adapter(self.model, info, other)
+        self.own_adapter = str(self.model.active_adapter)
         self.eos_ids = eos_token_ids(self.model, self.tokenizer)
         self.eager = EagerStepper(self.model)
         self.fast: Any = None
-        if merged and self.device == "cuda":
+        if self.merged and self.device == "cuda":
             from engine.chat.fast import StaticStepper
 
             max_len = int(getattr(self.model.config, "max_position_embeddings", 4096) or 4096)
@@ -76,6 +102,14 @@ class ChatSession:
     def _variant(self, variant: str) -> Iterator[None]:
         if variant == "tuned":
             yield
+        elif variant == "other":
+            if self.other is None:
+                raise EngineError(ErrorKind.BAD_CONFIG, "No second run was opened to compare with.")
+            self.model.set_adapter(OTHER)
+            try:
+                yield
+            finally:
+                self.model.set_adapter(self.own_adapter)
         elif self.merged:
             # Un-merged LoRA layers add the adapter on the side, so it is disabled as well.
             self.model.unmerge_adapter()

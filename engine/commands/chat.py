@@ -1,4 +1,7 @@
-"""`python -m engine chat --run RUN_DIR [--merged]`: chat with a trained run.
+"""`python -m engine chat --run RUN_DIR [--merged] [--other RUN_DIR]`: chat with a trained run.
+
+`--other` loads a second run's adapter on the same base, answering requests whose variant
+is "other" (Try it's "this run vs another run"); runs on different base models are refused.
 
 Requests arrive on stdin as JSON lines (engine.contract.chat_protocol); answers leave on
 stdout as ChatReady, then ChatToken pieces and one ChatDone per request. A reader thread
@@ -37,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the default for models up to 1B parameters)",
     )
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None)
+    parser.add_argument(
+        "--other", type=Path, default=None, help="a second run to compare with (same base model)"
+    )
 
 
 class _Inbox:
@@ -115,7 +121,9 @@ def run(args: argparse.Namespace, emitter: Emitter) -> int:
     if (args.device or pick_device()) == "cpu":
         configure_cpu_threads()
         merged = merged or _small_enough_to_merge_on_the_cpu(info.base_model_dir)
-    session = ChatSession(info, merged=merged, device=args.device)
+    # With --other the session serves both adapters unmerged (ChatSession says why).
+    other = read_run(args.other) if args.other is not None else None
+    session = ChatSession(info, merged=merged, device=args.device, other=other)
     emitter.emit(
         ChatReady(
             model=info.base_model_name,

@@ -3,7 +3,8 @@
 Standard library only, so the GUI can import it. Three kinds of request:
 
 - `generate`: answer a conversation (`messages`, an optional `system` instruction, sampling
-  settings, a `seed`, and which `variant` answers: the tuned model or the base model);
+  settings, a `seed`, and which `variant` answers: the tuned model, the base model, or
+  "other", a second run's adapter on the same base (`engine chat --other RUN`));
 - `stop`: end the reply in progress (its `id`, or whichever is running when `id` is empty);
 - `quit`: stop the reply in progress, answer queued requests as stopped, and leave (the end
   of stdin instead lets queued requests finish first).
@@ -17,7 +18,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Literal
 
-Variant = Literal["tuned", "base"]
+Variant = Literal["tuned", "base", "other"]
+VARIANTS = ("tuned", "base", "other")
 ROLES = ("system", "user", "assistant")
 
 
@@ -85,8 +87,8 @@ class GenerateRequest:
             raise ChatProtocolError("top_p must be above 0 and at most 1")
         if not 1 <= self.max_new_tokens <= 32768:
             raise ChatProtocolError("max_new_tokens must be between 1 and 32768")
-        if self.variant not in ("tuned", "base"):
-            raise ChatProtocolError("variant must be 'tuned' or 'base'")
+        if self.variant not in VARIANTS:
+            raise ChatProtocolError("variant must be 'tuned', 'base' or 'other'")
 
     @property
     def sampling(self) -> Sampling:

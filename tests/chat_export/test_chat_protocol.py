@@ -40,7 +40,7 @@ def test_round_trip() -> None:
         '{"type": "generate", "id": "x", "messages": []}',
         '{"type": "generate", "id": "x", "messages": [{"role": "robot", "content": "hi"}]}',
         '{"type": "generate", "id": "x", "messages": [{"role": "user", "content": "hi"}],'
-        ' "variant": "other"}',
+        ' "variant": "neither"}',
         '{"type": "generate", "id": "x", "messages": [{"role": "user", "content": "hi"}],'
         ' "top_p": 0}',
     ],
@@ -48,3 +48,8 @@ def test_round_trip() -> None:
 def test_bad_requests(line: str) -> None:
     with pytest.raises(ChatProtocolError):
         parse_request(line)
+
+
+def test_other_variant_round_trips() -> None:
+    request = GenerateRequest(id="o", messages=(Message("user", "hi"),), variant="other")
+    assert parse_request(to_line(request)).variant == "other"  # type: ignore[union-attr]

@@ -2,8 +2,8 @@
 
 `ChatController` starts the chat child for the chosen run (state "loading" until ChatReady),
 writes generate / stop requests to its stdin (engine.contract.chat_protocol), and turns the
-ChatToken / ChatDone events into signals that carry the request id and the variant (tuned or
-base). It keeps the conversation and saves it in the run folder (chat-history.json) after
+ChatToken / ChatDone events into signals that carry the request id and the variant (tuned,
+base, or other: a second run opened beside it with `open_run(run, other=...)`). It keeps the conversation and saves it in the run folder (chat-history.json) after
 every finished reply, so each run has its own history. Side by side and the blind A/B use
 `ask()`, which sends one request outside the conversation.
 
@@ -78,6 +78,7 @@ class ChatController(QObject):
         super().__init__(parent)
         self._base = list(engine_base) if engine_base is not None else None
         self.run_dir: Path | None = None
+        self.other_dir: Path | None = None  # the second run loaded beside it (`--other`)
         self.state = "idle"
         self.ready_event: ChatReady | None = None
         self.messages: list[Message] = []
@@ -91,16 +92,25 @@ class ChatController(QObject):
         self._variation = 0  # added to the seed by Regenerate, so the new reply can differ
 
     # -- the child ----------------------------------------------------------------------------
-    def open_run(self, run_dir: Path) -> None:
-        """Chat with `run_dir`: load its history and start its child (the old one quits)."""
+    def open_run(self, run_dir: Path, other: Path | None = None) -> None:
+        """Chat with `run_dir`: load its history and start its child (the old one quits).
+
+        `other` also loads a second run's adapter (variant "other"). Without it, a child that
+        already serves `run_dir` is kept, whichever second run it holds.
+        """
         run_dir = Path(run_dir)
-        if self.run_dir == run_dir and self.state in ("loading", "ready", "generating"):
+        other = Path(other) if other is not None else None
+        running = self.state in ("loading", "ready", "generating")
+        if running and self.run_dir == run_dir and other in (None, self.other_dir):
             return
         self.close()
+        if self.run_dir != run_dir:
+            self.messages = load_history(run_dir)
+            self.sig_history_changed.emit()
         self.run_dir = run_dir
-        self.messages = load_history(run_dir)
-        self.sig_history_changed.emit()
-        command = engine_command("chat", "--run", str(run_dir), base=self._base)
+        self.other_dir = other
+        arguments = ["--run", str(run_dir)] + (["--other", str(other)] if other else [])
+        command = engine_command("chat", *arguments, base=self._base)
         process = EngineProcess(command, parent=self)
         process.sig_event.connect(self._on_engine_event)
         process.sig_exited.connect(self._on_engine_exited)  # bound: queued to this thread
