@@ -106,9 +106,12 @@ def tour_states(page: TryPage) -> list[tuple[str, Callable[[], None]]]:
         page.tabs.setCurrentWidget(page.compare)
         prompt, base, tuned = recorded_samples()[0]
         page.compare.prompt.setText(prompt)
-        for variant, text in (("base", base), ("tuned", tuned)):
-            page.compare.cards[variant].set_text(text)
-            page.compare.cards[variant].footer.setText("Recorded from a real demo run")
+        for card, text in (
+            (page.compare.cards["base"], base),
+            (page.compare.cards["tuned"], tuned),
+        ):
+            card.set_text(text)
+            card.footer.setText("Recorded from a real demo run")
 
     def blind() -> None:
         page.tabs.setCurrentWidget(page.blind)

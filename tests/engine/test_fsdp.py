@@ -70,7 +70,9 @@ def _settings(folder: Path) -> Path:
         seed=3,
     )
     config = RunConfig(
-        model=ModelSettings(name="tiny-test"), lora=LoraSettings(rank=8, alpha=16), training=training
+        model=ModelSettings(name="tiny-test"),
+        lora=LoraSettings(rank=8, alpha=16),
+        training=training,
     )
     path = folder / "settings.json"
     write_json_atomic(path, config.to_dict())
