@@ -188,7 +188,7 @@ def train(job: TrainingJob) -> Outcome:
     if job.resume:
         state = resume_state(run.checkpoints, model, optimizer, state.data_fingerprint)
     stopwatch = Stopwatch()
-    step_seconds: list[float] = []
+    clock = StepClock(total_steps, plan.steps_per_epoch, vocab_size, placement.device)
     reason: FinishReason = "max_steps" if settings.max_steps else "completed"
 
     best_weights: dict[str, Any] | None = None  # LoRA weights at the best held-out check
@@ -231,37 +231,12 @@ def train(job: TrainingJob) -> Outcome:
         # dropped below before they reach the weights.
         norm = torch.nn.utils.clip_grad_norm_(trainable, settings.max_grad_norm)
         loss, grad_norm = torch.stack([loss_sum.float(), norm.float()]).tolist()
-        if not math.isfinite(loss) or exploded(loss, vocab_size):
-            optimizer.zero_grad(set_to_none=True)  # this step never reaches the weights
-            what = "stopped being a number" if not math.isfinite(loss) else "shot up"
-            raise EngineError(
-                ErrorKind.TRAINING_DIVERGED,
-                f"Training became unstable (the loss {what}). Try a lower learning rate; the "
-                "last checkpoint is kept.",
-                f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}, "
-                f"limit {loss_limit(vocab_size):.3g}",
-            )
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        state.step += 1
-        state.last_loss = loss
-        state.tokens_seen += real_tokens
-        state.loss_history.append([state.step, round(loss, 5)])
-
-        step_seconds.append(time.monotonic() - step_started)
-        average = sum(step_seconds[-20:]) / len(step_seconds[-20:])
-        emitter.emit(
-            StepProgress(
-                step=state.step,
-                total_steps=total_steps,
-                loss=round(loss, 5),
-                learning_rate=lr,
-                tokens_per_second=round(real_tokens / max(step_seconds[-1], 1e-9), 1),
-                memory_gib=round(memory_gib(placement.device), 3),
-                eta_seconds=round(average * (total_steps - state.step), 1),
-                epoch=round(state.step / plan.steps_per_epoch, 3),
-                grad_norm=round(grad_norm, 5) if math.isfinite(grad_norm) else 0.0,
-            )
+        finish_step(
+            optimizer,
+            state,
+            StepResult(loss, grad_norm, lr, real_tokens, step_started),
+            clock,
+            emitter,
         )
 
         last_step = state.step == total_steps
@@ -511,3 +486,78 @@ def memory_gib(device: str) -> float:
     import psutil
 
     return psutil.Process().memory_info().rss / 2**30
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one optimizer step measured, before it is applied: the summed loss, the gradient
+    norm, the learning rate, the real tokens and when the step started."""
+
+    loss: float
+    grad_norm: float
+    learning_rate: float
+    real_tokens: int
+    started: float
+
+
+def finish_step(
+    optimizer: Any,
+    state: TrainerState,
+    result: StepResult,
+    progress: StepClock,
+    emitter: Emitter,
+) -> None:
+    """Apply a measured step: refuse a diverged loss (its gradients never reach the weights),
+    step the optimizer, update the counters and emit StepProgress. Both training loops (this
+    one and engine/train/sharded.py) end each step here."""
+    loss, lr = result.loss, result.learning_rate
+    if not math.isfinite(loss) or exploded(loss, progress.vocab_size):
+        optimizer.zero_grad(set_to_none=True)  # this step never reaches the weights
+        what = "stopped being a number" if not math.isfinite(loss) else "shot up"
+        raise EngineError(
+            ErrorKind.TRAINING_DIVERGED,
+            f"Training became unstable (the loss {what}). Try a lower learning rate; the "
+            "last checkpoint is kept.",
+            f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}, "
+            f"limit {loss_limit(progress.vocab_size):.3g}",
+        )
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    state.step += 1
+    state.last_loss = loss
+    state.tokens_seen += result.real_tokens
+    state.loss_history.append([state.step, round(loss, 5)])
+
+    seconds = progress.lap(result.started)
+    emitter.emit(
+        StepProgress(
+            step=state.step,
+            total_steps=progress.total_steps,
+            loss=round(loss, 5),
+            learning_rate=lr,
+            tokens_per_second=round(result.real_tokens / max(seconds, 1e-9), 1),
+            memory_gib=round(memory_gib(progress.device), 3),
+            eta_seconds=round(progress.average() * (progress.total_steps - state.step), 1),
+            epoch=round(state.step / progress.steps_per_epoch, 3),
+            grad_norm=round(result.grad_norm, 5) if math.isfinite(result.grad_norm) else 0.0,
+        )
+    )
+
+
+@dataclass
+class StepClock:
+    """The run's fixed shape for progress events, and the recent step times for the ETA."""
+
+    total_steps: int
+    steps_per_epoch: float
+    vocab_size: int
+    device: str
+    seconds: list[float] = field(default_factory=list)
+
+    def lap(self, started: float) -> float:
+        self.seconds.append(time.monotonic() - started)
+        return self.seconds[-1]
+
+    def average(self) -> float:
+        recent = self.seconds[-20:]
+        return sum(recent) / len(recent)

@@ -35,7 +35,6 @@ from engine.contract.events import (
     FinishReason,
     Paused,
     Resumed,
-    StepProgress,
 )
 from engine.modeling import (
     attach_lora,
@@ -47,15 +46,16 @@ from engine.modeling import (
 )
 from engine.prompt_format import IGNORE, EncodedExample
 from engine.safety.atomic import replaced_folder
-from engine.safety.divergence import exploded, loss_limit
 from engine.train.checkpoint import TrainerState
 from engine.train.checkpoint import save_checkpoint as write_checkpoint
 from engine.train.loop import (
     HeldOut,
     Outcome,
+    StepClock,
+    StepResult,
     Stopwatch,
     TrainingJob,
-    memory_gib,
+    finish_step,
     plan_data,
     record_heldout,
 )
@@ -145,7 +145,7 @@ def train_sharded(job: TrainingJob) -> Outcome:
         total_steps=total_steps,
     )
     stopwatch = Stopwatch()
-    step_seconds: list[float] = []
+    clock = StepClock(total_steps, plan.steps_per_epoch, vocab_size, placement.device)
     reason: FinishReason = "max_steps" if settings.max_steps else "completed"
     best_weights: dict[str, Any] | None = None
     if heldout.rows:
@@ -178,37 +178,12 @@ def train_sharded(job: TrainingJob) -> Outcome:
         loss_sum, real_tokens = ranks.total(loss_part, real_tokens)
         norm = wrapped.clip_grad_norm_(settings.max_grad_norm)  # over all the shards
         loss, grad_norm = float(loss_sum), float(norm)
-        if not math.isfinite(loss) or exploded(loss, vocab_size):
-            optimizer.zero_grad(set_to_none=True)
-            what = "stopped being a number" if not math.isfinite(loss) else "shot up"
-            raise EngineError(
-                ErrorKind.TRAINING_DIVERGED,
-                f"Training became unstable (the loss {what}). Try a lower learning rate; the "
-                "last checkpoint is kept.",
-                f"loss={loss} at step {state.step + 1}, learning rate {lr:.3g}, "
-                f"limit {loss_limit(vocab_size):.3g}",
-            )
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        state.step += 1
-        state.last_loss = loss
-        state.tokens_seen += real_tokens
-        state.loss_history.append([state.step, round(loss, 5)])
-
-        step_seconds.append(time.monotonic() - step_started)
-        average = sum(step_seconds[-20:]) / len(step_seconds[-20:])
-        emitter.emit(
-            StepProgress(
-                step=state.step,
-                total_steps=total_steps,
-                loss=round(loss, 5),
-                learning_rate=lr,
-                tokens_per_second=round(real_tokens / max(step_seconds[-1], 1e-9), 1),
-                memory_gib=round(memory_gib(placement.device), 3),
-                eta_seconds=round(average * (total_steps - state.step), 1),
-                epoch=round(state.step / plan.steps_per_epoch, 3),
-                grad_norm=round(grad_norm, 5) if math.isfinite(grad_norm) else 0.0,
-            )
+        finish_step(
+            optimizer,
+            state,
+            StepResult(loss, grad_norm, lr, real_tokens, step_started),
+            clock,
+            emitter,
         )
 
         last_step = state.step == total_steps
