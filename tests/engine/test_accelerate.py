@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.contract.config import LoraSettings, ModelSettings, RunConfig, TrainingSettings
 from engine.contract.events import Event, Failed, Finished, RunStarted, StepProgress, parse_line
-from engine.contract.json_file import write_json_atomic
 from engine.train.checkpoint import MARKER, latest_checkpoint
-from tests.engine.train_helpers import examples
+from tests.engine.train_helpers import examples, launch_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = 12
@@ -66,30 +64,6 @@ def _process_with_rank(launcher: int, rank: int) -> int:
     raise AssertionError(f"no process with rank {rank}")
 
 
-def _settings(folder: Path) -> Path:
-    training = TrainingSettings(
-        max_steps=STEPS,
-        learning_rate=5e-3,
-        warmup_fraction=0.1,
-        sequence_length=128,
-        micro_batch_size=2,
-        gradient_accumulation=2,
-        gradient_checkpointing=False,
-        eval_every=4,
-        checkpoint_every=4,
-        early_stopping_patience=0,
-        seed=3,
-    )
-    config = RunConfig(
-        model=ModelSettings(name="tiny-test"),
-        lora=LoraSettings(rank=8, alpha=16),
-        training=training,
-    )
-    path = folder / "settings.json"
-    write_json_atomic(path, config.to_dict())
-    return path
-
-
 def _events(stdout: str) -> list[Event]:
     return [parse_line(line) for line in stdout.splitlines()]  # every line, or it fails
 
@@ -108,7 +82,7 @@ def test_two_processes_train_survive_a_lost_process_and_resume(
 
     # 1. Two processes; the second is killed once step 6 is done.
     first = _launch("--model", "tiny-test", "--data", str(data), "--output", str(run_dir),
-                    "--config", str(_settings(tmp_path)), "--no-evaluate")  # fmt: skip
+                    "--config", str(launch_settings(tmp_path, STEPS, every=4)), "--no-evaluate")  # fmt: skip
     assert first.stdout is not None
     lines = []
     for line in first.stdout:

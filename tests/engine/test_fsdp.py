@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from engine.contract.config import LoraSettings, ModelSettings, RunConfig, TrainingSettings
 from engine.contract.events import (
     CheckpointSaved,
     Evaluation,
@@ -29,11 +28,10 @@ from engine.contract.events import (
     StepProgress,
     parse_line,
 )
-from engine.contract.json_file import write_json_atomic
 from engine.server.accelerate_config import fsdp_qlora, write_config
 from engine.train.checkpoint import MARKER
 from tests.engine.test_accelerate import _free_port
-from tests.engine.train_helpers import examples
+from tests.engine.train_helpers import examples, launch_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = 10
@@ -55,30 +53,6 @@ def _cpu_config(folder: Path) -> Path:
     return write_config(folder / "fsdp-cpu.yaml", config)
 
 
-def _settings(folder: Path) -> Path:
-    training = TrainingSettings(
-        max_steps=STEPS,
-        learning_rate=5e-3,
-        warmup_fraction=0.1,
-        sequence_length=128,
-        micro_batch_size=2,
-        gradient_accumulation=2,
-        gradient_checkpointing=False,
-        eval_every=5,
-        checkpoint_every=5,
-        early_stopping_patience=0,
-        seed=3,
-    )
-    config = RunConfig(
-        model=ModelSettings(name="tiny-test"),
-        lora=LoraSettings(rank=8, alpha=16),
-        training=training,
-    )
-    path = folder / "settings.json"
-    write_json_atomic(path, config.to_dict())
-    return path
-
-
 @pytest.mark.timeout(180)
 def test_fsdp_on_two_cpu_processes_matches_one_process_and_saves_an_adapter(
     tiny_model: Path, tmp_path: Path
@@ -91,7 +65,7 @@ def test_fsdp_on_two_cpu_processes_matches_one_process_and_saves_an_adapter(
             writer.writerow([f"{example.source}: write a post.", example.response])
     run_dir = tmp_path / "run"
     train = ["-m", "engine", "train", "--model", "tiny-test", "--data", str(data)]
-    train += ["--config", str(_settings(tmp_path))]
+    train += ["--config", str(launch_settings(tmp_path, STEPS, every=5))]
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--config_file"]
     launch += [str(_cpu_config(tmp_path)), "--main_process_port", str(_free_port())]
     done = _run([*launch, *train, "--output", str(run_dir)])

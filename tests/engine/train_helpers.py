@@ -76,3 +76,31 @@ def adapter_tensors(adapter_dir: Path) -> dict:
 def max_difference(a: dict, b: dict) -> float:
     assert a.keys() == b.keys()
     return max(float((a[k].float() - b[k].float()).abs().max()) for k in a)
+
+
+def launch_settings(folder: Path, max_steps: int, every: int) -> Path:
+    """A settings file for the multi-process launch tests: the tiny test model, fixed
+    steps and seed, a held-out check and a checkpoint every `every` steps."""
+    from engine.contract.json_file import write_json_atomic
+
+    training = TrainingSettings(
+        max_steps=max_steps,
+        learning_rate=5e-3,
+        warmup_fraction=0.1,
+        sequence_length=128,
+        micro_batch_size=2,
+        gradient_accumulation=2,
+        gradient_checkpointing=False,
+        eval_every=every,
+        checkpoint_every=every,
+        early_stopping_patience=0,
+        seed=3,
+    )
+    config = RunConfig(
+        model=ModelSettings(name="tiny-test"),
+        lora=LoraSettings(rank=8, alpha=16),
+        training=training,
+    )
+    path = folder / "settings.json"
+    write_json_atomic(path, config.to_dict())
+    return path
