@@ -189,7 +189,7 @@ def main() -> None:
         if device == "cuda":
             torch.cuda.empty_cache()
 
-        model = load_merged_model(info, device)
+        model = load_merged_model(info, device).model
         if not args.skip_baseline:
             keep("baseline_merged_generate", time_generate(model, prompt, args.new_tokens, device))
         keep("engine_merged", time_engine(EagerStepper(model), prompt, args.new_tokens, device))

@@ -61,15 +61,16 @@ def first_window_seconds(runs: int) -> dict[str, Any]:
 
 
 def demo_run_seconds(runs: int, model: str = "demo", target: float = 180.0) -> dict[str, Any]:
-    """`python -m engine train --model M` on the bundled samples, evaluation included, then
-    (for the demo) the first tuned reply through `engine chat`: the "Try the demo" path."""
+    """`python -m engine train --model M --dial quick` on the bundled samples, evaluation
+    included, then (for the demo) the first tuned reply through `engine chat`: the "Try the
+    demo" path (its button sets the dial to quick)."""
     samples, rates, chats = [], [], []
     cache = Path(tempfile.mkdtemp(prefix="quillora-bench-cache-"))
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "cache").symlink_to(cache, target_is_directory=True)
             command = [
-                PYTHON, "-m", "engine", "train", "--model", model,
+                PYTHON, "-m", "engine", "train", "--model", model, "--dial", "quick",
                 "--data", str(ROOT / "assets" / "samples" / "brand_voice.csv"),
                 "--text-column", "text", "--prompt-column", "prompt",
                 "--output", str(Path(tmp) / "run"),

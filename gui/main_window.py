@@ -224,6 +224,9 @@ class MainWindow(QMainWindow):
         settings.set_welcome_done()
         samples = assets_dir().joinpath(*DEMO_SAMPLES)
         self.model_page.set_model("demo")
+        # "A first try in the least time": the demo is a first look, within a few minutes
+        # even on a processor; the dial stays free to change before Start.
+        self.train_page.dial.set_value("quick")
         if samples.exists():
             self.data_page.set_sources([str(samples)])
             # The Data step shows its report; Train can start right away with the samples.

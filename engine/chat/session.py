@@ -1,10 +1,11 @@
 """A loaded chat model that answers `GenerateRequest`s for the tuned, base or other variant.
 
 The base variant is the same weights without the adapter: peft's `disable_adapter()` for the
-4-bit model, an un-merge for merged weights. Both variants draw from a generator seeded with
-the request's seed, so a side-by-side comparison differs only by what the adapter learnt.
-The other variant is a second run's adapter loaded beside the first on the same base
-(`other=`), made active for its request only (peft's `set_adapter`).
+4-bit model, the base's own weight tensors for merged weights (`MergedWeights`). Both
+variants draw from a generator seeded with the request's seed, so a side-by-side comparison
+differs only by what the adapter learnt. The other variant is a second run's adapter loaded
+beside the first on the same base (`other=`), made active for its request only (peft's
+`set_adapter`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from engine.chat.decoding import EagerStepper, Reply, Sampling, eos_token_ids, generate
 from engine.chat.loading import (
     OTHER,
+    MergedWeights,
     add_other_adapter,
     check_same_base,
     load_adapter_model,
@@ -61,8 +63,12 @@ class ChatSession:
             check_same_base(info, other)
         self.device = device or pick_device()
         self.tokenizer = load_tokenizer(info)
-        loader = load_merged_model if self.merged else load_adapter_model
-        self.model = loader(info, self.device)
+        self.merged_weights: MergedWeights | None = None
+        if self.merged:
+            self.merged_weights = load_merged_model(info, self.device)
+            self.model = self.merged_weights.model
+        else:
+            self.model = load_adapter_model(info, self.device)
         self.other = other
         if other is not None:
             add_other_adapter(self.model, info, other)
@@ -110,14 +116,9 @@ class ChatSession:
                 yield
             finally:
                 self.model.set_adapter(self.own_adapter)
-        elif self.merged:
-            # Un-merged LoRA layers add the adapter on the side, so it is disabled as well.
-            self.model.unmerge_adapter()
-            try:
-                with self.model.disable_adapter():
-                    yield
-            finally:
-                self.model.merge_adapter()
+        elif self.merged_weights is not None:
+            with self.merged_weights.base():
+                yield
         else:
             with self.model.disable_adapter():
                 yield

@@ -68,6 +68,12 @@ def _prompt_ids(tokenizer: Any, example: Example) -> tuple[list[int], str]:
 def _generate(
     model: Any, tokenizer: Any, prompts: list[list[int]], settings: dict[str, Any]
 ) -> list[str]:
+    """All prompts' answers in one batch (left-padded), drawn from one seeded generator.
+
+    One batch, not a loop: a decoding step of a small model costs about the same for three
+    rows as for one (on the CPU each step unpacks every 4-bit weight once), so the check
+    takes a third of the time. Base and tuned draw from the same seed.
+    """
     import torch
 
     from engine.prompt_format import end_token_ids
@@ -75,32 +81,35 @@ def _generate(
     device = next(model.parameters()).device
     eos = sorted(end_token_ids(tokenizer))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos[0]
+    longest = max(len(ids) for ids in prompts)
+    input_ids = torch.tensor(
+        [[pad] * (longest - len(ids)) + ids for ids in prompts], dtype=torch.long, device=device
+    )
+    attention_mask = torch.tensor(
+        [[0] * (longest - len(ids)) + [1] * len(ids) for ids in prompts], device=device
+    )
     was_training = model.training
     model.eval()
-    answers = []
     # Seeding must not disturb the caller's random state: a trainer that evaluates and then
     # continues draws exactly what it would have drawn without the evaluation.
     cuda_devices = [device.index or 0] if device.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=cuda_devices), torch.no_grad():
-            for index, ids in enumerate(prompts):
-                torch.manual_seed(settings["seed"] + index)  # same draw for base and tuned
-                input_ids = torch.tensor([ids], dtype=torch.long, device=device)
-                out = model.generate(
-                    input_ids=input_ids,
-                    attention_mask=torch.ones_like(input_ids),
-                    max_new_tokens=settings["max_new_tokens"],
-                    do_sample=True,
-                    temperature=settings["temperature"],
-                    top_p=settings["top_p"],
-                    eos_token_id=eos,
-                    pad_token_id=pad,
-                )
-                text = tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True)
-                answers.append(text.strip())
+            torch.manual_seed(settings["seed"])
+            out = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=settings["max_new_tokens"],
+                do_sample=True,
+                temperature=settings["temperature"],
+                top_p=settings["top_p"],
+                eos_token_id=eos,
+                pad_token_id=pad,
+            )
     finally:
         model.train(was_training)
-    return answers
+    answers = tokenizer.batch_decode(out[:, longest:], skip_special_tokens=True)
+    return [answer.strip() for answer in answers]
 
 
 CPU_MAX_PROMPTS = 3

@@ -145,7 +145,8 @@ def test_chat_command_streams_and_stops(tiny_run: Path) -> None:
 
 
 def test_merged_session_serves_both_variants(tiny_run: Path) -> None:
-    """With merged weights the base variant un-merges around the reply and merges back."""
+    """With merged weights the base variant swaps the base's own weights in and back, exactly:
+    replies and weights are the same however often the variants alternate."""
     from engine.chat.run_info import read_run
     from engine.chat.session import ChatSession
 
@@ -154,4 +155,11 @@ def test_merged_session_serves_both_variants(tiny_run: Path) -> None:
     tuned = merged.reply(_request("t", **greedy), on_text=lambda _: None)
     base = merged.reply(_request("b", variant="base", **greedy), on_text=lambda _: None)
     again = merged.reply(_request("t2", **greedy), on_text=lambda _: None)
-    assert tuned.token_ids == again.token_ids != base.token_ids
+    base_again = merged.reply(_request("b2", variant="base", **greedy), on_text=lambda _: None)
+    assert tuned.token_ids == again.token_ids != base.token_ids == base_again.token_ids
+    holder = merged.merged_weights
+    assert holder is not None and holder.base_weights is not None
+    for layer, weight in zip(holder.layers, holder.merged_weights, strict=True):
+        assert layer.get_base_layer().weight.data_ptr() == weight.data_ptr()  # merged back
+    for kept, merged_weight in zip(holder.base_weights, holder.merged_weights, strict=True):
+        assert not kept.equal(merged_weight)  # the adapter changed every adapted layer

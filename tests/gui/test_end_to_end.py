@@ -38,6 +38,7 @@ def test_data_step_to_a_finished_run_on_the_real_engine(
     qtbot.addWidget(window)
     window.show()
     window.start_demo()
+    assert window.train_page.dial.value() == "quick"  # the demo is a first try: least time
     window.model_page.set_model(str(tiny_model))  # a model folder: seconds, not minutes
     page = window.train_page
     controller = window.controller

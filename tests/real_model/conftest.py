@@ -55,16 +55,16 @@ def real_demo_events(real_demo_run: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def real_demo_gguf(real_demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable:
-    """The real demo run exported as GGUF (q8_0), made on first use."""
+    """The real demo run exported as GGUF (q8_0 unless asked), each type made on first use."""
     made: dict[str, Any] = {}
 
-    def get() -> Any:
-        if "q8_0" not in made:
+    def get(quantization: str = "q8_0") -> Any:
+        if quantization not in made:
             from engine.chat.run_info import read_run
             from engine.export.exports import export_gguf
 
-            out = tmp_path_factory.mktemp("real-gguf")
-            made["q8_0"] = export_gguf(read_run(real_demo_run), out, "q8_0")
-        return made["q8_0"]
+            out = tmp_path_factory.mktemp(f"real-gguf-{quantization}")
+            made[quantization] = export_gguf(read_run(real_demo_run), out, quantization)
+        return made[quantization]
 
     return get

@@ -52,6 +52,7 @@ class ModelCard(Card):
         self._chosen = False
         self._cached = False
         self._memory_text = ""
+        self._too_big = False
         self.setAccessibleName(entry.display_name)
         top = QHBoxLayout()
         title = section_title(entry.display_name)
@@ -100,7 +101,8 @@ class ModelCard(Card):
         set_pill(self.badge, fit.label, fit.tone)
         self.badge.setProperty("badge", fit.badge or "")
         self._memory_text = fit.memory
-        self._refresh_memory()
+        self._too_big = fit.badge == "too big"
+        self.set_cached(self._cached)
 
     def set_chosen(self, chosen: bool) -> None:
         """Mark the card of the model in use (its button then says so)."""
@@ -112,8 +114,14 @@ class ModelCard(Card):
         if self._chosen:
             self.button.setText("Chosen ✓")
             self.button.setEnabled(False)
+        elif self._too_big:
+            # Not a download of gigabytes that cannot train here: the card says why above.
+            self.button.setText("Too big for this computer")
+            self.button.setEnabled(False)
+            self.button.setToolTip(self._memory_text)
         elif not self.entry.is_demo:
             self.button.setEnabled(True)
+            self.button.setToolTip("")
             size = f"{self.entry.download_gb:.1f} GB"
             self.button.setText("Use this model" if cached else f"Download and use ({size})")
         self._refresh_memory()

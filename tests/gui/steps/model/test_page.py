@@ -76,6 +76,12 @@ def test_without_a_gpu_small_models_train_on_the_processor_and_8b_is_refused(
     assert "demo model" in card.memory.text() and "processor" in card.memory.text()
     small = page.cards["Qwen/Qwen2.5-0.5B-Instruct"]
     assert "Trains on this processor" in small.badge.text() and "minutes" in small.memory.text()
+    # No multi-gigabyte download of a model that cannot train here: the button says why.
+    assert not card.button.isEnabled() and card.button.text() == "Too big for this computer"
+    assert "demo model" in card.button.toolTip()
+    assert small.button.isEnabled() and small.button.text().startswith("Download and use")
+    page.set_doctor_report(demo_doctor_report(24.0))  # the same card once a GPU is found
+    assert card.button.isEnabled() and card.button.text().startswith("Download and use")
 
 
 def test_a_6_gib_gpu_fits_a_small_model_but_not_an_8b_one(page: ModelPage) -> None:
