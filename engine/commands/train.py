@@ -434,7 +434,7 @@ def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path) -> RunConf
     import json
 
     from engine.contract.catalog import shape_from_config
-    from engine.contract.presets import derive
+    from engine.contract.presets import derive, limit_steps
     from engine.hardware import gpu_report
 
     gpus = gpu_report()
@@ -449,8 +449,6 @@ def _apply_dial(config: RunConfig, prepared: Any, model_folder: Path) -> RunConf
         gpu_name=gpus[0]["name"] if gpus else None,
     )
     training = dataclasses.replace(
-        derived.training,
-        max_steps=config.training.max_steps,
-        seed=config.training.seed,
+        limit_steps(derived, config.training.max_steps), seed=config.training.seed
     )
     return config.replace(training=training, lora=derived.lora)

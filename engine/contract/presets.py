@@ -165,6 +165,23 @@ def derive_training(
     return derive(dial, example_count, total_tokens, gpu_total_gib, model_shape).training
 
 
+def limit_steps(derived: Derived, max_steps: int) -> TrainingSettings:
+    """The derived settings for a run cut at `max_steps` (0: no limit).
+
+    A run stopped early still checks itself and saves as often, in proportion: its checks
+    and checkpoints are spread over the steps it will really take.
+    """
+    training = dataclasses.replace(derived.training, max_steps=max_steps)
+    if not max_steps or max_steps >= derived.total_steps:
+        return training
+    share = max_steps / derived.total_steps
+    return dataclasses.replace(
+        training,
+        eval_every=max(1, round(training.eval_every * share)),
+        checkpoint_every=max(1, round(training.checkpoint_every * share)),
+    )
+
+
 def learning_rate(dial: Dial, model_shape: ModelShape) -> float:
     """The dial's learning rate, scaled up for models narrower than 4,096."""
     scale = min(MAX_RATE_SCALE, max(1.0, REFERENCE_WIDTH / model_shape.hidden))

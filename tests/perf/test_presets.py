@@ -13,7 +13,15 @@ from engine.contract.estimates import (
     TrainPlan,
     peak_memory_gib,
 )
-from engine.contract.presets import MEMORY_MARGIN, derive, derive_lora, derive_training
+from engine.contract.presets import (
+    DIAL,
+    MEMORY_MARGIN,
+    derive,
+    derive_lora,
+    derive_training,
+    learning_rate,
+    limit_steps,
+)
 
 DIALS = ("quick", "balanced", "thorough")
 
@@ -106,6 +114,35 @@ def test_the_cpu_demo_plan_is_small_and_quick() -> None:
     assert not t.gradient_checkpointing
     assert derived.estimated_seconds < 60
     assert derived.total_steps >= 20
+
+
+def test_the_processor_checks_four_times_and_saves_at_each_check() -> None:
+    on_cpu = derive("quick", 135, 16242, None, DEMO_SHAPE)
+    on_gpu = derive("quick", 135, 16242, 24.0, DEMO_SHAPE)
+    assert on_cpu.total_steps // on_cpu.training.eval_every == 4
+    assert on_cpu.training.checkpoint_every == on_cpu.training.eval_every
+    assert on_gpu.total_steps // on_gpu.training.eval_every >= 10
+    assert on_gpu.training.checkpoint_every == 2 * on_gpu.training.eval_every
+
+
+def test_a_step_limit_spreads_the_checks_over_the_steps_taken() -> None:
+    derived = derive("balanced", 40, 40 * 60, None, DEMO_SHAPE)
+    assert limit_steps(derived, 0) == derived.training  # no limit: as derived
+    short = limit_steps(derived, 3)
+    assert short.max_steps == 3 and short.eval_every == 1 and short.checkpoint_every == 1
+    half = limit_steps(derived, derived.total_steps // 2)
+    assert half.eval_every < derived.training.eval_every
+
+
+def test_narrow_models_take_larger_steps_up_to_five_times() -> None:
+    for dial in DIALS:
+        base = DIAL[dial].learning_rate
+        assert learning_rate(dial, LLAMA_3_1_8B) == base  # 4,096 wide: LoRA's usual rate
+        assert learning_rate(dial, LLAMA_3_2_1B) == pytest.approx(2 * base)  # 2,048 wide
+        assert learning_rate(dial, DEMO_SHAPE) == pytest.approx(5 * base)  # 576: capped
+        assert derive(dial, 200, 20000, None, DEMO_SHAPE).training.learning_rate == (
+            learning_rate(dial, DEMO_SHAPE)
+        )
 
 
 def test_unknown_dial_position_is_refused() -> None:
