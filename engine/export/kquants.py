@@ -234,9 +234,7 @@ def importance_weights(rows: np.ndarray, importance: np.ndarray | None) -> np.nd
     return np.broadcast_to(column, rows.shape)
 
 
-def quantize_k(
-    array: np.ndarray, ktype: KType, importance: np.ndarray | None = None
-) -> np.ndarray:
+def quantize_k(array: np.ndarray, ktype: KType, importance: np.ndarray | None = None) -> np.ndarray:
     """`array` (rows divisible by 256) as K-quant bytes, shaped like gguf.quants.quantize's.
 
     `importance`: one value per column (see importance_weights), or None.
