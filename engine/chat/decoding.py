@@ -11,11 +11,11 @@ compiled one-token step).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.contract.chat_protocol import Sampling
+from engine.contract.chat_protocol import REPEAT_WINDOW, Sampling
 
 
 @dataclass
@@ -82,11 +82,22 @@ class EagerStepper:
         return out.logits[:, -1, :]
 
 
-def sample_next(logits: Any, sampling: Sampling, generator: Any) -> Any:
-    """Pick the next token: greedy at temperature 0, else temperature + nucleus (top-p)."""
+def sample_next(logits: Any, sampling: Sampling, generator: Any, recent: Sequence[int] = ()) -> Any:
+    """Pick the next token: greedy at temperature 0, else temperature + nucleus (top-p).
+
+    Tokens in `recent` (the reply's last REPEAT_WINDOW tokens) are penalised first, as
+    llama.cpp and transformers do: a positive logit divided by the penalty, a negative one
+    multiplied by it.
+    """
     import torch
 
     logits = logits[0].float()
+    if recent and sampling.repetition_penalty != 1.0:
+        index = torch.tensor(sorted(set(recent)), device=logits.device)
+        seen = logits[index]
+        penalty = sampling.repetition_penalty
+        logits = logits.clone()  # `.float()` of float logits is the caller's tensor itself
+        logits[index] = torch.where(seen > 0, seen / penalty, seen * penalty)
     if sampling.temperature <= 0.0:
         return torch.argmax(logits)
     probs = torch.softmax(logits / sampling.temperature, dim=-1)
@@ -149,7 +160,8 @@ def generate(
             if should_stop():
                 reply.stopped = True
                 break
-            token = sample_next(logits, sampling, generator)
+            recent = reply.token_ids[-REPEAT_WINDOW:]
+            token = sample_next(logits, sampling, generator, recent)
             token_id = int(token)
             if not reply.token_ids:
                 reply.first_token_seconds = time.perf_counter() - started

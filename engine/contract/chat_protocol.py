@@ -51,8 +51,13 @@ class Sampling:
     top_p: float = 0.9
     max_new_tokens: int = 256
     seed: int = 0
+    # Words among the last REPEAT_WINDOW tokens become less likely (llama.cpp's and Ollama's
+    # default, 1.1 over 64): small models otherwise fall into saying one phrase again and
+    # again ("a little bit of Foghorn, a little bit of Foghorn, ..."). 1.0 turns it off.
+    repetition_penalty: float = 1.1
 
 
+REPEAT_WINDOW = 64
 _DEFAULT = Sampling()
 
 
@@ -75,6 +80,10 @@ class GenerateRequest:
     )
     seed: int = _DEFAULT.seed
     variant: Variant = "tuned"
+    repetition_penalty: float = field(
+        default=_DEFAULT.repetition_penalty,
+        metadata={"help": "Above 1, words just written are less likely again."},
+    )
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -89,10 +98,14 @@ class GenerateRequest:
             raise ChatProtocolError("max_new_tokens must be between 1 and 32768")
         if self.variant not in VARIANTS:
             raise ChatProtocolError("variant must be 'tuned', 'base' or 'other'")
+        if not 1.0 <= self.repetition_penalty <= 2.0:
+            raise ChatProtocolError("repetition_penalty must be between 1 and 2")
 
     @property
     def sampling(self) -> Sampling:
-        return Sampling(self.temperature, self.top_p, self.max_new_tokens, self.seed)
+        return Sampling(
+            self.temperature, self.top_p, self.max_new_tokens, self.seed, self.repetition_penalty
+        )
 
     def chat_messages(self) -> list[dict[str, str]]:
         """The conversation as chat-template dicts, the system instruction first."""
@@ -145,6 +158,9 @@ def parse_request(line: str) -> ChatRequest:
                 max_new_tokens=int(data.get("max_new_tokens", _DEFAULT.max_new_tokens)),
                 seed=int(data.get("seed", _DEFAULT.seed)),
                 variant=data.get("variant", "tuned"),
+                repetition_penalty=float(
+                    data.get("repetition_penalty", _DEFAULT.repetition_penalty)
+                ),
             )
         if kind == "stop":
             return StopRequest(id=str(data.get("id", "")))

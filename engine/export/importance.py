@@ -24,6 +24,8 @@ from engine.export.gguf_arch import gguf_tensor_name
 # a small model settles with far less), short enough to add seconds to an export.
 SAMPLE_TOKENS = 4096
 WINDOW_TOKENS = 512
+# The types whose fits use it (q8_0 and q4_0 come from the `gguf` library as they are).
+IMPORTANCE_QUANTS = ("q4_k_m", "q5_k_m")
 
 
 def sample_windows(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
@@ -83,3 +85,36 @@ def collect_importance(
         if gguf_name is not None:
             found[gguf_name] = (total / counts[module_name]).cpu().numpy()
     return found
+
+
+def run_importance(info: Any, tokenizer: Any, model: Any, tied_output: bool) -> dict[str, Any]:
+    """The importance matrix from the run's own training examples (never its held-out ones).
+
+    The split is rebuilt from run.json as training made it (same data, same seed), and the
+    examples are tokenised exactly as training saw them. Larger models read fewer tokens
+    (the forward passes run on the processor). Returns {} when the run's writing is no
+    longer where it was: the file is then written with the plain recipe.
+    """
+    from engine.contract.config import RunConfig
+    from engine.data.prepare import prepare_examples
+    from engine.prompt_format import encode_example
+
+    try:
+        config = RunConfig.from_dict(info.config["config"])
+        prepared = prepare_examples(
+            config.data,
+            count_tokens=lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]),
+            seed=config.training.seed,
+        )
+    except (EngineError, KeyError, OSError, ValueError):
+        return {}
+    parameters = sum(p.numel() for p in model.parameters())
+    budget = int(min(SAMPLE_TOKENS, max(WINDOW_TOKENS, SAMPLE_TOKENS * 1e9 / parameters)))
+    ids: list[int] = []
+    for example in prepared.train:
+        ids += encode_example(tokenizer, example, config.data.max_example_tokens).input_ids
+        if len(ids) >= budget:
+            break
+    ids = ids[:budget]
+    windows = [ids[i : i + WINDOW_TOKENS] for i in range(0, len(ids), WINDOW_TOKENS)]
+    return collect_importance(model, windows, tied_output) if windows else {}
