@@ -1,9 +1,8 @@
 """A trained run's GGUF files read by llama.cpp, on the run's own held-out examples.
 
-For each type: `engine export --format gguf` writes the file (q4_k_m and q5_k_m with the
-importance matrix from the run's training examples, and, for comparison, without it), then
-llama.cpp (llama-cpp-python, where installed) reads it and scores every held-out example,
-tokenised exactly as training saw it. Reported: perplexity on the answers' tokens and how
+For each type: `engine export --format gguf` writes the file, then llama.cpp
+(llama-cpp-python, where installed) reads it and scores every held-out example, tokenised
+exactly as training saw it. Reported: perplexity on the answers' tokens and how
 often the top token equals the f16 file's at each answer position. llama.cpp's own Q4_K_M,
 quantised by llama.cpp from our f16 file, is measured beside ours.
 
@@ -87,7 +86,6 @@ def main() -> None:
     torch.set_num_threads(2)
     from engine.chat.loading import load_tokenizer
     from engine.chat.run_info import read_run
-    from engine.export import importance
     from engine.export.exports import export_gguf
 
     info = read_run(args.run)
@@ -99,13 +97,6 @@ def main() -> None:
             began = time.perf_counter()
             files[quant] = export_gguf(info, Path(tmp) / quant, quant).path
             rows[quant] = {"export_seconds": round(time.perf_counter() - began, 1)}
-        kept = importance.IMPORTANCE_QUANTS
-        importance.IMPORTANCE_QUANTS = ()  # the plain recipe, for comparison
-        for quant in kept:
-            files[f"{quant} (no importance matrix)"] = export_gguf(
-                info, Path(tmp) / f"{quant}-plain", quant
-            ).path
-        importance.IMPORTANCE_QUANTS = kept
         files["q4_k_m (llama.cpp's own)"] = llama_cpp_q4_k_m(
             files["f16"], Path(tmp) / "theirs.gguf"
         )

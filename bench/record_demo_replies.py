@@ -75,7 +75,8 @@ def main() -> None:
     record = {
         "recorded": datetime.now(UTC).strftime("%Y-%m-%d"),
         "how": "python bench/record_demo_replies.py RUN_DIR, on a run of "
-        "`python -m engine train --model demo --data assets/samples/brand_voice.csv`",
+        "`python -m engine train --model demo --dial quick --data assets/samples/brand_voice.csv`"
+        " (what Try the demo starts)",
         "model": "demo (SmolLM2-135M-Instruct)",
         "result": run.get("result", {}),
         "perplexity": evaluation.get("perplexity"),

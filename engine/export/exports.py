@@ -111,7 +111,6 @@ def export_gguf(
     from engine.export.chat_template import modelfile_text
     from engine.export.gguf_arch import arch_spec
     from engine.export.gguf_writer import QUANTS, bytes_per_weight, write_gguf
-    from engine.export.importance import IMPORTANCE_QUANTS, run_importance
     from engine.export.merged import load_merged, parameter_count
 
     if quant not in QUANTS:
@@ -133,10 +132,6 @@ def export_gguf(
         progress("merging", 0, 1)
         # Small models merge in fp32 (exact); large ones in their own 16-bit type (RAM).
         merged = load_merged(info, "float32" if params < 2_000_000_000 else "auto")
-        importance = {}
-        if quant in IMPORTANCE_QUANTS:
-            progress("measuring", 0, 1)
-            importance = run_importance(info, tokenizer, merged, spec.tie_word_embeddings)
         write_gguf(
             merged.state_dict(),
             spec,
@@ -146,7 +141,6 @@ def export_gguf(
             quant,  # type: ignore[arg-type]
             model_name=f"{info.run_dir.name} (Quillora, {info.base_model_name})",
             progress=lambda done, total: progress("writing", done, total),
-            importance=importance,
         )
         del merged
         (model_folder / "Modelfile").write_text(

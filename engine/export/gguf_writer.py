@@ -32,7 +32,7 @@ from engine.export.gguf_arch import (
     write_arch_metadata,
 )
 from engine.export.gguf_vocab import write_tokenizer
-from engine.export.kquants import quantize_k, quantize_q5_0
+from engine.export.kquants import quantize_k
 
 Quant = GgufType
 QUANTS = GGUF_TYPES
@@ -107,7 +107,7 @@ def target_type(
     return T[chosen]
 
 
-def _convert(array: np.ndarray, qtype: Any, importance: np.ndarray | None = None) -> np.ndarray:
+def _convert(array: np.ndarray, qtype: Any) -> np.ndarray:
     import gguf
 
     T = gguf.GGMLQuantizationType
@@ -117,9 +117,7 @@ def _convert(array: np.ndarray, qtype: Any, importance: np.ndarray | None = None
         return np.ascontiguousarray(array, dtype=np.float16)
     data = np.ascontiguousarray(array, dtype=np.float32)
     if qtype in (T.Q4_K, T.Q5_K, T.Q6_K):
-        return quantize_k(data, qtype.name.lower(), importance)
-    if qtype == T.Q5_0 and importance is not None:
-        return quantize_q5_0(data, importance)
+        return quantize_k(data, qtype.name.lower())
     return gguf.quants.quantize(data, qtype)
 
 
@@ -158,13 +156,8 @@ def write_gguf(
     quant: Quant,
     model_name: str,
     progress: Callable[[int, int], None] = lambda done, total: None,
-    importance: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write `state` (a merged model's state dict) as a GGUF file at `path`.
-
-    `importance`: an importance matrix by GGUF tensor name (engine.export.importance), which
-    the 4- to 6-bit types use to keep the weights that matter to the output most exact.
-    """
+    """Write `state` (a merged model's state dict) as a GGUF file at `path`."""
     import gguf
 
     writer = gguf.GGUFWriter(None, spec.arch)
@@ -194,9 +187,8 @@ def write_gguf(
     writer.write_header_to_file(path=path)
     writer.write_kv_data_to_file()
     writer.write_ti_data_to_file()
-    weights = importance or {}
-    for done, ((name, load, _), qtype) in enumerate(zip(planned, types, strict=True), start=1):
-        writer.write_tensor_data(_convert(load(), qtype, weights.get(name)))
+    for done, ((_, load, _), qtype) in enumerate(zip(planned, types, strict=True), start=1):
+        writer.write_tensor_data(_convert(load(), qtype))
         progress(done, len(planned))
     writer.close()
     return path

@@ -34,23 +34,15 @@ def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _fit_scale_min(
-    x: np.ndarray,
-    nmax: int,
-    rmin: float,
-    rdelta: float,
-    steps: int,
-    importance: np.ndarray | None = None,
+    x: np.ndarray, nmax: int, rmin: float, rdelta: float, steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best (scale, min) per row of `x` for x ~ scale * L - min with L in 0..nmax.
 
     Weights favour large values (|x| plus the row's RMS), as llama.cpp's reference does, so
     the outliers that matter most to a matrix product are kept closest. The weighted error
     of each candidate is expanded into row sums, so a candidate costs a few passes.
-    `importance` (the shape of `x`) multiplies the weights: see importance_weights.
     """
     weights = np.sqrt(np.mean(x * x, axis=1, keepdims=True)) + np.abs(x)
-    if importance is not None:
-        weights = weights * importance
     low = np.minimum(x.min(axis=1), 0.0)
     high = x.max(axis=1)
     spread = np.where(high > low, high - low, 1.0)
@@ -119,18 +111,15 @@ def _pack_scales(sc: np.ndarray, mn: np.ndarray) -> np.ndarray:
     return np.concatenate([first, second, third], axis=1)
 
 
-def _quantize_q45_k(
-    blocks: np.ndarray, bits: Literal[4, 5], importance: np.ndarray | None = None
-) -> np.ndarray:
+def _quantize_q45_k(blocks: np.ndarray, bits: Literal[4, 5]) -> np.ndarray:
     """Q4_K or Q5_K: 8 sub-blocks of 32, each with a 6-bit scale and 6-bit minimum."""
     n = blocks.shape[0]
     nmax = (1 << bits) - 1
     subs = blocks.reshape(n * 8, 32)
-    weight = None if importance is None else importance.reshape(n * 8, 32)
     if bits == 4:
-        scale, offset = _fit_scale_min(subs, nmax, -1.0, 0.2, 10, weight)
+        scale, offset = _fit_scale_min(subs, nmax, -1.0, 0.2, 10)
     else:
-        scale, offset = _fit_scale_min(subs, nmax, -0.5, 0.25, 6, weight)
+        scale, offset = _fit_scale_min(subs, nmax, -0.5, 0.25, 6)
     scale, offset = scale.reshape(n, 8), offset.reshape(n, 8)
 
     max_scale = scale.max(axis=1, keepdims=True)
@@ -164,13 +153,12 @@ def _quantize_q45_k(
     return np.concatenate(parts, axis=1)
 
 
-def _fit_symmetric(x: np.ndarray, nmax: int, importance: np.ndarray | None = None) -> np.ndarray:
-    """Best scale per row for x ~ scale * L with L in -nmax..nmax-1 (weights x squared,
-    times `importance` where given)."""
+def _fit_symmetric(x: np.ndarray, nmax: int) -> np.ndarray:
+    """Best scale per row for x ~ scale * L with L in -nmax..nmax-1 (weights x squared)."""
     index = np.abs(x).argmax(axis=1)
     peak = np.take_along_axis(x, index[:, None], axis=1)[:, 0]
     safe_peak = np.where(peak != 0, peak, 1.0)
-    weights = x * x if importance is None else x * x * importance
+    weights = x * x
     wx = weights * x
     levels = np.empty_like(x)
     weighted = np.empty_like(x)
@@ -191,11 +179,10 @@ def _fit_symmetric(x: np.ndarray, nmax: int, importance: np.ndarray | None = Non
     return np.where(peak != 0, best_scale, 0.0)
 
 
-def _quantize_q6_k(blocks: np.ndarray, importance: np.ndarray | None = None) -> np.ndarray:
+def _quantize_q6_k(blocks: np.ndarray) -> np.ndarray:
     """Q6_K: 16 sub-blocks of 16 weights, 6-bit levels, 8-bit signed scales, one f16 scale."""
     n = blocks.shape[0]
-    weight = None if importance is None else importance.reshape(n * 16, 16)
-    scale = _fit_symmetric(blocks.reshape(n * 16, 16), 32, weight).reshape(n, 16)
+    scale = _fit_symmetric(blocks.reshape(n * 16, 16), 32).reshape(n, 16)
     index = np.abs(scale).argmax(axis=1)
     peak = np.take_along_axis(scale, index[:, None], axis=1)
     iscale = np.where(peak != 0, -128.0 / np.where(peak != 0, peak, 1.0), 0.0)
@@ -218,76 +205,17 @@ def _quantize_q6_k(blocks: np.ndarray, importance: np.ndarray | None = None) -> 
     return np.concatenate([ql, qh, sc.astype(np.int8).view(np.uint8), d.view(np.uint8)], axis=1)
 
 
-def importance_weights(rows: np.ndarray, importance: np.ndarray | None) -> np.ndarray | None:
-    """Per-weight importance from an importance matrix (one value per input column).
-
-    A column's mean squared activation over sample text says how much its weights move the
-    layer's output (llama.cpp's "imatrix"); a weight's rounding error counts in proportion.
-    The mean is normalised to 1 so the unweighted fit is the case of equal columns.
-    """
-    if importance is None:
-        return None
-    column = np.asarray(importance, dtype=np.float32)
-    if column.shape != (rows.shape[-1],):
-        raise ValueError(f"importance has {column.shape}, rows have {rows.shape[-1]} columns")
-    column = column / max(float(column.mean()), 1e-12)
-    return np.broadcast_to(column, rows.shape)
-
-
-def quantize_k(array: np.ndarray, ktype: KType, importance: np.ndarray | None = None) -> np.ndarray:
-    """`array` (rows divisible by 256) as K-quant bytes, shaped like gguf.quants.quantize's.
-
-    `importance`: one value per column (see importance_weights), or None.
-    """
+def quantize_k(array: np.ndarray, ktype: KType) -> np.ndarray:
+    """`array` (rows divisible by 256) as K-quant bytes, shaped like gguf.quants.quantize's."""
     rows = np.ascontiguousarray(array, dtype=np.float32)
     if rows.shape[-1] % QK_K:
         raise ValueError(f"rows of {rows.shape[-1]} are not a multiple of {QK_K}")
-    weights = importance_weights(rows, importance)
     blocks = rows.reshape(-1, QK_K)
-    block_weights = None if weights is None else weights.reshape(-1, QK_K)
     out = np.empty((blocks.shape[0], BLOCK_BYTES[ktype]), dtype=np.uint8)
     for start in range(0, blocks.shape[0], _SLICE_BLOCKS):
         piece = blocks[start : start + _SLICE_BLOCKS]
-        weight = None if block_weights is None else block_weights[start : start + _SLICE_BLOCKS]
         if ktype == "q6_k":
-            out[start : start + _SLICE_BLOCKS] = _quantize_q6_k(piece, weight)
+            out[start : start + _SLICE_BLOCKS] = _quantize_q6_k(piece)
         else:
-            bits: Literal[4, 5] = 4 if ktype == "q4_k" else 5
-            out[start : start + _SLICE_BLOCKS] = _quantize_q45_k(piece, bits, weight)
+            out[start : start + _SLICE_BLOCKS] = _quantize_q45_k(piece, 4 if ktype == "q4_k" else 5)
     return out.reshape(*rows.shape[:-1], rows.shape[-1] // QK_K * BLOCK_BYTES[ktype])
-
-
-def quantize_q5_0(array: np.ndarray, importance: np.ndarray | None = None) -> np.ndarray:
-    """Q5_0 (blocks of 32: one f16 scale, levels -16..15) with a searched, weighted scale.
-
-    Used only with an importance matrix: without one, the `gguf` library's Q5_0 (each
-    block's peak over 16, as llama.cpp's reference) measured better on the demo model.
-    """
-    rows = np.ascontiguousarray(array, dtype=np.float32)
-    if rows.shape[-1] % 32:
-        raise ValueError(f"rows of {rows.shape[-1]} are not a multiple of 32")
-    weights = importance_weights(rows, importance)
-    blocks = rows.reshape(-1, 32)
-    out = np.empty((blocks.shape[0], 22), dtype=np.uint8)
-    for start in range(0, blocks.shape[0], _SLICE_BLOCKS * 8):
-        piece = blocks[start : start + _SLICE_BLOCKS * 8]
-        weight = None if weights is None else weights.reshape(-1, 32)[start : start + len(piece)]
-        sigma = np.mean(piece * piece, axis=1, keepdims=True)
-        # llama.cpp's weighting with an importance matrix: importance x sqrt(sigma^2 + x^2),
-        # handed to the x-squared fit as a factor over x^2.
-        factor = np.sqrt(sigma + piece * piece) / np.maximum(piece * piece, 1e-20)
-        if weight is not None:
-            factor = factor * weight
-        d = _fit_symmetric(piece, 16, factor).astype(np.float16)
-        scale = d.astype(np.float32)[:, None]
-        safe = np.where(scale != 0, scale, 1.0)
-        q = (np.where(scale != 0, np.clip(_nearest(piece / safe), -16, 15), 0) + 16).astype(
-            np.uint32
-        )
-        qs = ((q[:, :16] & 0x0F) | ((q[:, 16:] & 0x0F) << 4)).astype(np.uint8)
-        high = (q >> 4) & 1
-        qh = (high << np.arange(32, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
-        out[start : start + len(piece)] = np.concatenate(
-            [d[:, None].view(np.uint8), qh[:, None].astype("<u4").view(np.uint8), qs], axis=1
-        )
-    return out.reshape(*rows.shape[:-1], rows.shape[-1] // 32 * 22)

@@ -61,7 +61,6 @@ STAGES = {
     "checking": "Checking the run and the free disk space\u2026",
     "copying": "Copying the adapter\u2026",
     "merging": "Merging your style into the model\u2026",
-    "measuring": "Reading your writing to see which weights matter most\u2026",
     "writing": "Writing the model file\u2026",
 }
 # Where the shared wording (gui.core.messages) speaks of training runs, exports need their own
