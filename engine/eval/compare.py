@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from engine.contract.chat_protocol import Sampling
 from engine.contract.json_file import write_json_atomic
 from engine.data.examples import Example
 from engine.eval.perplexity import HeldoutLoss, batches_from_sequences, heldout_loss
@@ -103,6 +104,7 @@ def _generate(
                 do_sample=True,
                 temperature=settings["temperature"],
                 top_p=settings["top_p"],
+                repetition_penalty=settings["repetition_penalty"],
                 eos_token_id=eos,
                 pad_token_id=pad,
             )
@@ -144,6 +146,9 @@ def evaluate_run(
         "max_new_tokens": max_new_tokens,
         "temperature": temperature,
         "top_p": top_p,
+        # As chat does (engine.contract.chat_protocol.Sampling): a small model at a low
+        # temperature otherwise repeats one phrase until the length runs out.
+        "repetition_penalty": Sampling().repetition_penalty,
         "seed": seed,
     }
     result: dict[str, Any] = {

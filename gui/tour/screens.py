@@ -182,7 +182,7 @@ def _page_states(window: MainWindow, key: str) -> list[tuple[str, Callable[[], N
 def _grab(widget: object, path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    for _ in range(3):
+    for _ in range(10):
         QApplication.processEvents()
     widget.grab().save(str(path))  # type: ignore[attr-defined]
     print(path.name)

@@ -7,6 +7,7 @@ Colours come from gui.widgets.theme so both schemes read well; the widget knows 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,6 +34,33 @@ def bubble_style(role: str) -> str:
     )
 
 
+class WrappedText(QLabel):
+    """Word-wrapped text whose minimum height is the height its text needs at its width.
+
+    A wrapped QLabel's own minimum assumes a narrow width; inside the scroll area that left
+    hundreds of pixels of blank space below a long reply, and no minimum at all let the
+    layout clip the reply's last lines. The exact figure is kept as the width or text moves.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setMinimumHeight(1)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.width() > 1 else 1
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
 class Bubble(QFrame):
     """One turn: who speaks, and the text (selectable, so a part can be copied)."""
 
@@ -47,9 +75,9 @@ class Bubble(QFrame):
         self.caption = QLabel(caption or ("You" if role == "user" else "Your model"))
         self.caption.setObjectName("muted")
         layout.addWidget(self.caption)
-        self.label = QLabel(text)
-        self.label.setWordWrap(True)
+        self.label = WrappedText()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setText(text)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(self.label)
@@ -86,6 +114,10 @@ class ChatView(QScrollArea):
         self.empty_note.setWordWrap(True)
         self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._column.insertWidget(0, self.empty_note)
+        self._following = True
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.actionTriggered.connect(self._on_user_scrolled)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_note.setText(text)
@@ -121,12 +153,22 @@ class ChatView(QScrollArea):
         return self.bubbles[-1] if self.bubbles else None
 
     def follow(self) -> None:
-        """Keep the newest text in sight (after the layout has grown)."""
+        """Keep the newest text in sight, also as the layout grows after this call."""
+        self._following = True
         QTimer.singleShot(0, self, self._to_bottom)  # cancelled if the view is deleted
 
     def _to_bottom(self) -> None:
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
+
+    def _on_range_changed(self, _low: int, high: int) -> None:
+        if self._following:
+            self.verticalScrollBar().setValue(high)
+
+    def _on_user_scrolled(self, _action: int) -> None:
+        # Scrolling up to reread stops the following until the next piece of text.
+        bar = self.verticalScrollBar()
+        self._following = bar.sliderPosition() >= bar.maximum() - 4
 
 
 class AnswerCard(QFrame):
