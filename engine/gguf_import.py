@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.contract.errors import EngineError, ErrorKind
+from engine.staging import built_in_place_of
 
 MARKER = "quillora-gguf-source.json"
 CONVERTER_VERSION = 2  # 2: SmolLM-style digit splitting restored
@@ -132,20 +130,12 @@ def ensure_converted(
     facts = read_gguf_facts(path)
     check_trainable(path, facts)
     on_convert()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".gguf-convert-", dir=target.parent))
-    try:
+    with built_in_place_of(target, ".gguf-convert-") as staging:
         convert_gguf(path, staging, facts)
         (staging / MARKER).write_text(
             json.dumps({"source": source_key(path), "architecture": facts.architecture}),
             encoding="utf-8",
         )
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

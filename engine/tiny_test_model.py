@@ -13,14 +13,12 @@ model behind.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.contract.paths import assets_dir, tiny_test_model_dir
 from engine.demo import FALLBACK_TEXT
+from engine.staging import built_in_place_of
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
@@ -65,16 +63,8 @@ def ensure_tiny_test_model(root: Path | None = None) -> Path:
     target = tiny_test_model_dir(root)
     if _is_current(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tiny-test-build-", dir=target.parent))
-    try:
+    with built_in_place_of(target, ".tiny-test-build-") as staging:
         build_tiny_test_model(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
